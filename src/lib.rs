@@ -1,0 +1,14 @@
+//! feedmill: polls regional news feeds, deduplicates their stories into
+//! SQLite, tags them by topic and writes aggregated Atom feeds.
+//!
+//! See ARCHITECTURE.md for the map of modules and the data flow.
+
+pub mod config;
+pub mod fetch;
+pub mod model;
+pub mod normalize;
+pub mod parse;
+pub mod render;
+pub mod schedule;
+pub mod store;
+pub mod topics;

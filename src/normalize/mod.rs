@@ -1,0 +1,4 @@
+//! Normalizer: canonical links, absolute URLs, sanitized HTML, plain text.
+
+pub mod html;
+pub mod link;
