@@ -12,3 +12,7 @@ pub mod render;
 pub mod schedule;
 pub mod store;
 pub mod topics;
+pub mod daemon;
+pub mod logging;
+pub mod pipeline;
+pub mod status;

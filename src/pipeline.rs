@@ -1,0 +1,363 @@
+//! One poll cycle: fetch → parse → normalize → tag → store, then render.
+//!
+//! `once` runs one cycle over every enabled source; `run` (the daemon) runs
+//! the same [`poll_sources`] over the sources that are due. Fetching and
+//! parsing run concurrently; every write goes through the single [`Store`]
+//! owned by the caller, one transaction per polled source.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use sha2::{Digest, Sha256};
+
+use crate::config::{Config, SourceConfig};
+use crate::fetch::{FetchOutcome, Fetcher, Validators};
+use crate::model::ParsedFeed;
+use crate::parse;
+use crate::store::{PollStats, SourceInfo, SourceState, Store, StoreError, TaggedItem};
+use crate::topics::Matcher;
+
+/// First retry after a failure; doubles with each consecutive failure.
+const BACKOFF_BASE: Duration = Duration::from_secs(5 * 60);
+/// A failing source is still tried at least once a day: feeds come back, and
+/// a reader silently disabling them is what users of other tools complain of.
+const BACKOFF_MAX: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// What happened to one source in a cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollOutcome {
+    /// New or changed items were stored (or none were, but the body changed).
+    Stored(PollStats),
+    /// 304, or a body identical to the last one: nothing parsed or written.
+    Unchanged,
+    Failed(String),
+}
+
+/// One source's result, named for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceReport {
+    pub name: String,
+    pub url: String,
+    pub outcome: PollOutcome,
+}
+
+/// Everything a cycle did, for the summary line and for `STATUS=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CycleReport {
+    pub sources: Vec<SourceReport>,
+}
+
+impl CycleReport {
+    pub fn failed(&self) -> impl Iterator<Item = &SourceReport> {
+        self.sources
+            .iter()
+            .filter(|s| matches!(s.outcome, PollOutcome::Failed(_)))
+    }
+
+    /// Totals of new and updated items over all sources.
+    pub fn totals(&self) -> PollStats {
+        let mut total = PollStats::default();
+        for s in &self.sources {
+            if let PollOutcome::Stored(stats) = &s.outcome {
+                total.new += stats.new;
+                total.updated += stats.updated;
+                total.unchanged += stats.unchanged;
+            }
+        }
+        total
+    }
+
+    /// Whether any stored item changed, i.e. whether outputs need rendering.
+    pub fn changed_anything(&self) -> bool {
+        let t = self.totals();
+        t.new + t.updated > 0
+    }
+
+    pub fn summary(&self) -> String {
+        let failed = self.failed().count();
+        let unchanged = self
+            .sources
+            .iter()
+            .filter(|s| s.outcome == PollOutcome::Unchanged)
+            .count();
+        let t = self.totals();
+        format!(
+            "polled {} sources: {} ok ({} unchanged), {} failed; {} new items, {} updated",
+            self.sources.len(),
+            self.sources.len() - failed,
+            unchanged,
+            failed,
+            t.new,
+            t.updated
+        )
+    }
+}
+
+/// Everything a cycle needs that lives as long as the config.
+pub struct Pipeline {
+    pub config: Arc<Config>,
+    pub fetcher: Arc<Fetcher>,
+    pub matcher: Arc<Matcher>,
+}
+
+impl Pipeline {
+    pub fn new(config: Arc<Config>) -> anyhow::Result<Pipeline> {
+        let fetcher = Fetcher::new(&config.http)?;
+        let matcher = Matcher::new(&config.topics);
+        Ok(Pipeline {
+            config,
+            fetcher: Arc::new(fetcher),
+            matcher: Arc::new(matcher),
+        })
+    }
+
+    /// Brings the store in line with the config: the sources it knows and the
+    /// topics its items carry (re-tagging when topic rules changed).
+    pub fn prepare_store(&self, store: &mut Store) -> Result<bool, StoreError> {
+        store.sync_sources(&source_infos(&self.config))?;
+        let config = Arc::clone(&self.config);
+        let matcher = Arc::clone(&self.matcher);
+        let tagger = move |source: &str, text: &str| {
+            let tags = config
+                .sources
+                .iter()
+                .find(|s| s.name == source)
+                .map(|s| s.tags.as_slice())
+                .unwrap_or_default();
+            tag(&matcher, tags, text)
+        };
+        store.retag_if_changed(&self.tag_fingerprint(), &tagger)
+    }
+
+    /// Topic rules plus every source's tags: when this changes, stored items
+    /// are re-tagged so feeds follow the config without a re-fetch.
+    fn tag_fingerprint(&self) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(self.matcher.fingerprint().as_bytes());
+        for s in &self.config.sources {
+            hasher.update(s.name.as_bytes());
+            hasher.update([0]);
+            for t in &s.tags {
+                hasher.update(t.as_bytes());
+                hasher.update([1]);
+            }
+            hasher.update([2]);
+        }
+        hex(&hasher.finalize())
+    }
+
+    /// Polls `sources` now: fetches and parses concurrently (bounded by the
+    /// fetcher's limits), and writes each result as it arrives, one
+    /// transaction per source. Never fails as a whole because a source did;
+    /// only a store error stops the cycle.
+    pub async fn poll_sources(
+        &self,
+        store: &mut Store,
+        sources: &[SourceConfig],
+    ) -> Result<CycleReport, StoreError> {
+        let mut in_flight = FuturesUnordered::new();
+        for source in sources {
+            let state = store.source_state(&source.name)?.unwrap_or_default();
+            in_flight.push(self.fetch_and_parse(source.clone(), state));
+        }
+        let mut report = CycleReport::default();
+        while let Some((source, result)) = in_flight.next().await {
+            let now = Utc::now();
+            let outcome = match result {
+                Polled::NotModified => {
+                    store.record_unchanged(&source.name, None, now)?;
+                    PollOutcome::Unchanged
+                }
+                Polled::SameBody(validators) => {
+                    store.record_unchanged(&source.name, Some(&validators), now)?;
+                    PollOutcome::Unchanged
+                }
+                Polled::Parsed(parsed) => {
+                    let stats = store.record_fetched(
+                        &source.name,
+                        &parsed.feed.meta,
+                        &parsed.validators,
+                        &parsed.body_hash,
+                        parsed.redirected_to.as_deref(),
+                        &parsed.items,
+                        now,
+                    )?;
+                    PollOutcome::Stored(stats)
+                }
+                Polled::Failed {
+                    message,
+                    retry_after,
+                } => {
+                    let previous = store
+                        .source_state(&source.name)?
+                        .map(|s| s.consecutive_failures)
+                        .unwrap_or(0);
+                    let not_before = retry_after.unwrap_or_else(|| now + backoff(previous + 1));
+                    store.record_failure(&source.name, &message, Some(not_before), now)?;
+                    PollOutcome::Failed(message)
+                }
+            };
+            report.sources.push(SourceReport {
+                name: source.name.clone(),
+                url: source.url.to_string(),
+                outcome,
+            });
+        }
+        report.sources.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(report)
+    }
+
+    async fn fetch_and_parse(&self, source: SourceConfig, state: SourceState) -> (SourceConfig, Polled) {
+        let polled = match self.fetcher.fetch(&source.url, &state.validators).await {
+            Err(e) => Polled::Failed {
+                message: e.message,
+                retry_after: e.retry_after,
+            },
+            Ok(FetchOutcome::NotModified) => Polled::NotModified,
+            Ok(FetchOutcome::Fetched(fetched)) => {
+                let body_hash = hex(&Sha256::digest(&fetched.body));
+                if state.body_hash.as_deref() == Some(body_hash.as_str()) {
+                    Polled::SameBody(fetched.validators)
+                } else {
+                    // Parsing and sanitizing are CPU work: keep them off the
+                    // async workers so fetches keep flowing meanwhile.
+                    let matcher = Arc::clone(&self.matcher);
+                    let tags = source.tags.clone();
+                    let name = source.name.clone();
+                    let joined = tokio::task::spawn_blocking(move || {
+                        let feed = parse::parse_feed(
+                            &fetched.body,
+                            fetched.content_type.as_deref(),
+                            &fetched.final_url,
+                            Utc::now(),
+                        )?;
+                        let items = tag_items(&matcher, &tags, &feed);
+                        Ok::<_, parse::ParseError>(ParsedPoll {
+                            items,
+                            feed,
+                            validators: fetched.validators,
+                            body_hash,
+                            redirected_to: fetched.permanent_redirect.map(|u| u.to_string()),
+                        })
+                    })
+                    .await;
+                    match joined {
+                        Ok(Ok(parsed)) => Polled::Parsed(Box::new(parsed)),
+                        Ok(Err(e)) => Polled::Failed {
+                            message: format!("{}: {e}", source.url),
+                            retry_after: None,
+                        },
+                        Err(e) => Polled::Failed {
+                            message: format!("source {name}: parser stopped unexpectedly: {e}"),
+                            retry_after: None,
+                        },
+                    }
+                }
+            }
+        };
+        (source, polled)
+    }
+}
+
+enum Polled {
+    NotModified,
+    SameBody(Validators),
+    Parsed(Box<ParsedPoll>),
+    Failed {
+        message: String,
+        retry_after: Option<DateTime<Utc>>,
+    },
+}
+
+struct ParsedPoll {
+    feed: ParsedFeed,
+    items: Vec<TaggedItem>,
+    validators: Validators,
+    body_hash: String,
+    redirected_to: Option<String>,
+}
+
+fn tag_items(matcher: &Matcher, tags: &[String], feed: &ParsedFeed) -> Vec<TaggedItem> {
+    feed.items
+        .iter()
+        .map(|item| TaggedItem {
+            topics: tag(matcher, tags, &item.match_text),
+            item: item.clone(),
+        })
+        .collect()
+}
+
+/// Keyword topics plus the source's own tags, deduplicated, in a stable order.
+fn tag(matcher: &Matcher, tags: &[String], text: &str) -> Vec<String> {
+    let mut topics = matcher.topics(text);
+    for t in tags {
+        if !topics.contains(t) {
+            topics.push(t.clone());
+        }
+    }
+    topics
+}
+
+/// Delay before the next attempt after `failures` consecutive failures.
+pub fn backoff(failures: u32) -> chrono::Duration {
+    let exp = failures.saturating_sub(1).min(16);
+    let delay = BACKOFF_BASE.saturating_mul(1u32 << exp).min(BACKOFF_MAX);
+    chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(24))
+}
+
+/// When a source is next due: by its schedule after `now`, but not before
+/// its backoff or Retry-After. `None` for a disabled source.
+pub fn next_due(config: &Config, source: &SourceConfig, state: Option<&SourceState>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if !source.enabled {
+        return None;
+    }
+    let by_schedule = source.schedule.next_after(now, config.schedule.timezone);
+    let not_before = state.and_then(|s| s.not_before).filter(|t| *t > now);
+    match (by_schedule, not_before) {
+        (Some(s), Some(nb)) if nb > s => {
+            // The first scheduled time at or after the backoff ends.
+            source
+                .schedule
+                .next_after(nb - chrono::Duration::seconds(1), config.schedule.timezone)
+                .or(Some(nb))
+        }
+        (s, _) => s,
+    }
+}
+
+pub fn source_infos(config: &Config) -> Vec<SourceInfo> {
+    config
+        .sources
+        .iter()
+        .map(|s| SourceInfo {
+            name: s.name.clone(),
+            url: s.url.to_string(),
+            region: s.region.clone(),
+        })
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps_at_a_day() {
+        assert_eq!(backoff(1), chrono::Duration::minutes(5));
+        assert_eq!(backoff(2), chrono::Duration::minutes(10));
+        assert_eq!(backoff(4), chrono::Duration::minutes(40));
+        assert_eq!(backoff(10), chrono::Duration::hours(24));
+        assert_eq!(backoff(u32::MAX), chrono::Duration::hours(24));
+    }
+}
