@@ -105,7 +105,7 @@ pub struct Pipeline {
 impl Pipeline {
     pub fn new(config: Arc<Config>) -> anyhow::Result<Pipeline> {
         let fetcher = Fetcher::new(&config.http)?;
-        let matcher = Matcher::new(&config.topics);
+        let matcher = Matcher::new(&config.topics)?;
         Ok(Pipeline {
             config,
             fetcher: Arc::new(fetcher),

@@ -1,0 +1,135 @@
+use super::*;
+
+#[test]
+fn text_escaping_table() {
+    let table = [
+        ("plain", "plain"),
+        ("a < b & c > d", "a &lt; b &amp; c &gt; d"),
+        ("]]>", "]]&gt;"),
+        ("quote \" stays", "quote \" stays"),
+        ("bell\u{7}nul\u{0}esc\u{1b}", "bellnulesc"),
+        ("c1\u{85}\u{9f}del\u{7f}", "c1del"),
+        ("keep\ttab\nnewline", "keep\ttab\nnewline"),
+        ("cr\r\n", "cr&#13;\n"),
+        ("nonchars\u{FFFE}\u{FFFF}", "nonchars"),
+        ("Вучић ë ç 😀", "Вучић ë ç 😀"),
+    ];
+    for (input, want) in table {
+        let mut out = String::new();
+        push_text(&mut out, input);
+        assert_eq!(out, want, "text {input:?}");
+    }
+}
+
+#[test]
+fn attribute_escaping_table() {
+    let table = [
+        ("a\"b", "a&quot;b"),
+        ("a<b>&", "a&lt;b&gt;&amp;"),
+        ("t\tn\nr\r", "t&#9;n&#10;r&#13;"),
+        ("x\u{1}y", "xy"),
+    ];
+    for (input, want) in table {
+        let mut out = String::new();
+        push_attr(&mut out, input);
+        assert_eq!(out, want, "attr {input:?}");
+    }
+}
+
+#[test]
+fn iri_ref_table() {
+    let table: &[(&str, Option<&str>)] = &[
+        (
+            "https://example.org/a?b=c#d",
+            Some("https://example.org/a?b=c#d"),
+        ),
+        ("  https://example.org/a  ", Some("https://example.org/a")),
+        ("https://example.org/a b", Some("https://example.org/a%20b")),
+        (
+            "https://example.org/<x>",
+            Some("https://example.org/%3Cx%3E"),
+        ),
+        (
+            "https://example.org/{|}\\^`\"",
+            Some("https://example.org/%7B%7C%7D%5C%5E%60%22"),
+        ),
+        (
+            "https://example.org/100%",
+            Some("https://example.org/100%25"),
+        ),
+        (
+            "https://example.org/%zz%4",
+            Some("https://example.org/%25zz%254"),
+        ),
+        (
+            "https://example.org/%C3%A7",
+            Some("https://example.org/%C3%A7"),
+        ),
+        (
+            "https://example.org/a#b#c",
+            Some("https://example.org/a#b%23c"),
+        ),
+        (
+            "https://example.org/\u{1}x",
+            Some("https://example.org/%01x"),
+        ),
+        (
+            "https://sr.example.org/вести",
+            Some("https://sr.example.org/вести"),
+        ),
+        ("/relative/path", Some("/relative/path")),
+        ("", None),
+        ("   ", None),
+    ];
+    for (input, want) in table {
+        assert_eq!(iri_ref(input).as_deref(), *want, "iri_ref({input:?})");
+    }
+}
+
+#[test]
+fn absolute_iri_table() {
+    let table = [
+        ("https://example.org/feed", true),
+        ("tag:example.org,2024:feed", true),
+        ("urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e", true),
+        ("http:/no-authority", false),
+        ("https://", false),
+        ("/relative", false),
+        ("no scheme here", false),
+        ("1http://example.org/", false),
+        ("urn:", false),
+        ("https://example.org/a b", false),
+        ("https://example.org/#a#b", false),
+        ("https://example.org/%zz", false),
+        (" https://example.org/", false),
+    ];
+    for (input, want) in table {
+        assert_eq!(is_absolute_iri(input), want, "is_absolute_iri({input:?})");
+    }
+}
+
+#[test]
+fn dates_are_rfc3339_seconds_utc_and_clamped() {
+    let t = DateTime::parse_from_rfc3339("2024-03-05T07:08:09.123+02:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(rfc3339(t), "2024-03-05T05:08:09Z");
+    assert_eq!(rfc3339(DateTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+    let far = DateTime::from_timestamp(400_000_000_000, 0).unwrap();
+    assert_eq!(rfc3339(far), "9999-12-31T23:59:59Z");
+    let early = DateTime::from_timestamp(-70_000_000_000, 0).unwrap();
+    assert_eq!(rfc3339(early), "0001-01-01T00:00:00Z");
+}
+
+#[test]
+fn entry_ids() {
+    assert_eq!(
+        entry_id("0F8FAD5B-D9CB-469F-A165-70867728950E"),
+        "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e"
+    );
+    assert_eq!(
+        entry_id("not a uuid/ç"),
+        "urn:feedmill:entry:not%20a%20uuid%2F%C3%A7"
+    );
+    assert_eq!(entry_id(""), "urn:feedmill:entry:unnamed");
+}

@@ -1,0 +1,221 @@
+//! Renderer: stored entries → Atom 1.0 files, replaced atomically and only
+//! when their content changed.
+//!
+//! [`atom_document`] is pure (entries in, bytes out) and [`write_if_changed`]
+//! knows nothing of Atom; [`render_all`] only decides which feeds exist.
+
+mod atom;
+mod write;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::config::{Config, OutputConfig};
+use crate::store::{EntryFilter, Store};
+
+pub use atom::{atom_document, FeedInfo, REGION_SCHEME};
+pub use write::write_if_changed;
+
+/// A feed could not be rendered: one sentence naming the output file.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RenderError(pub String);
+
+/// How many output files a render wrote and how many it left alone because
+/// their content was already current.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderReport {
+    pub written: usize,
+    pub unchanged: usize,
+}
+
+/// One output file to render.
+struct FeedPlan {
+    path: PathBuf,
+    info: FeedInfo,
+    filter: EntryFilter,
+}
+
+/// Writes the main feed and, as configured, every topic and region feed.
+pub fn render_all(config: &Config, store: &Store) -> Result<RenderReport, RenderError> {
+    let labels: HashMap<String, String> = config
+        .topics
+        .iter()
+        .map(|t| (t.name.clone(), label_of(&t.name, t.label.as_deref())))
+        .collect();
+    let mut report = RenderReport::default();
+    for plan in feed_plans(config, &labels) {
+        let entries = store
+            .entries(&plan.filter, config.output.max_entries)
+            .map_err(|e| {
+                RenderError(format!(
+                    "cannot read the entries of {}: {e}",
+                    plan.path.display()
+                ))
+            })?;
+        let document = atom_document(&plan.info, &entries, &labels);
+        let written = write_if_changed(&plan.path, document.as_bytes())
+            .map_err(|e| RenderError(format!("cannot write {}: {e}", plan.path.display())))?;
+        if written {
+            report.written += 1;
+        } else {
+            report.unchanged += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// The main feed, then topic feeds (configured topics, then source tags that
+/// are not topics), then region feeds, each name once.
+fn feed_plans(config: &Config, labels: &HashMap<String, String>) -> Vec<FeedPlan> {
+    let output = &config.output;
+    let mut plans = vec![FeedPlan {
+        path: output.path.clone(),
+        info: FeedInfo {
+            id: output
+                .self_url
+                .clone()
+                .unwrap_or_else(|| "urn:feedmill:feed:all".to_string()),
+            title: output.title.clone(),
+            self_url: output.self_url.clone(),
+            author: output.title.clone(),
+        },
+        filter: EntryFilter::All,
+    }];
+    if output.per_topic {
+        let names = config
+            .topics
+            .iter()
+            .map(|t| &t.name)
+            .chain(config.sources.iter().flat_map(|s| &s.tags));
+        for name in unique_safe_names(names) {
+            let label = labels.get(name).map_or(name, String::as_str);
+            plans.push(FeedPlan {
+                path: config.topic_feed_path(name),
+                info: sub_feed(output, "topics", "topic", name, label),
+                filter: EntryFilter::Topic(name.to_string()),
+            });
+        }
+    }
+    if output.per_region {
+        let regions = config.sources.iter().filter_map(|s| s.region.as_ref());
+        for region in unique_safe_names(regions) {
+            plans.push(FeedPlan {
+                path: config.region_feed_path(region),
+                info: sub_feed(output, "regions", "region", region, region),
+                filter: EntryFilter::Region(region.to_string()),
+            });
+        }
+    }
+    plans
+}
+
+/// Names in first-seen order, without repeats, and only those that are safe
+/// as a file name (`[a-z0-9-]+`); config validation should already ensure
+/// that, but a name like `../x` must never become a path.
+fn unique_safe_names<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for name in names {
+        let safe = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !safe {
+            tracing::warn!(name = %name, "not rendering a feed for a name that is not [a-z0-9-]+");
+        } else if !out.contains(&name.as_str()) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+fn label_of(name: &str, label: Option<&str>) -> String {
+    match label.map(str::trim) {
+        Some(l) if !l.is_empty() => l.to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// A topic or region feed: its address sits next to the main feed's
+/// (`<folder of self_url>/<folder>/<name>.atom`) and doubles as its id; with
+/// no public address the id is a URN.
+fn sub_feed(output: &OutputConfig, folder: &str, kind: &str, name: &str, label: &str) -> FeedInfo {
+    let self_url = output.self_url.as_deref().and_then(|base| {
+        let base = url::Url::parse(base).ok()?;
+        base.join(&format!("{folder}/{name}.atom"))
+            .ok()
+            .map(String::from)
+    });
+    FeedInfo {
+        id: self_url
+            .clone()
+            .unwrap_or_else(|| format!("urn:feedmill:feed:{kind}:{name}")),
+        title: format!("{}: {label}", output.title),
+        self_url,
+        author: output.title.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(self_url: Option<&str>) -> OutputConfig {
+        OutputConfig {
+            path: PathBuf::from("/srv/news/feed.atom"),
+            title: "Regional news".into(),
+            self_url: self_url.map(String::from),
+            max_entries: 10,
+            per_topic: true,
+            per_region: true,
+        }
+    }
+
+    #[test]
+    fn sub_feed_ids_follow_self_url() {
+        let table = [
+            (
+                Some("https://news.example.org/feed.atom"),
+                "https://news.example.org/topics/defense.atom",
+            ),
+            (
+                Some("https://news.example.org/balkans/all.atom"),
+                "https://news.example.org/balkans/topics/defense.atom",
+            ),
+            (None, "urn:feedmill:feed:topic:defense"),
+            (Some("not a url"), "urn:feedmill:feed:topic:defense"),
+        ];
+        for (self_url, want) in table {
+            let info = sub_feed(&output(self_url), "topics", "topic", "defense", "Defense");
+            assert_eq!(info.id, want, "{self_url:?}");
+            assert_eq!(info.title, "Regional news: Defense");
+            assert_eq!(info.author, "Regional news");
+            assert_eq!(
+                info.self_url.as_deref(),
+                want.starts_with("https:").then_some(want)
+            );
+        }
+        let region = sub_feed(&output(None), "regions", "region", "kosovo", "kosovo");
+        assert_eq!(region.id, "urn:feedmill:feed:region:kosovo");
+        assert_eq!(region.title, "Regional news: kosovo");
+    }
+
+    #[test]
+    fn unsafe_and_repeated_names_are_skipped() {
+        let names: Vec<String> = ["defense", "../etc", "defense", "", "Energy", "eu-2"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(unique_safe_names(names.iter()), vec!["defense", "eu-2"]);
+    }
+
+    #[test]
+    fn labels_fall_back_to_names() {
+        assert_eq!(
+            label_of("defense", Some("Defense & security")),
+            "Defense & security"
+        );
+        assert_eq!(label_of("defense", Some("  ")), "defense");
+        assert_eq!(label_of("defense", None), "defense");
+    }
+}

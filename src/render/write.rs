@@ -1,0 +1,105 @@
+//! Atomic, change-only file replacement.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Distinguishes temp files of concurrent writes within one process.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Replaces the file at `path` with `bytes`, unless it already holds exactly
+/// those bytes. Returns whether the file was written.
+///
+/// Parent folders are created. The new content goes to a temporary file in
+/// the same folder (`.NAME.tmp.PID.N`), is flushed to disk, and is renamed
+/// over the target, and the folder is synced, so a reader sees either the
+/// old file or the new one, never a partial file, even across a crash. The
+/// file's permissions follow the umask, but are never world-writable.
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    let file_name = path.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} does not name a file", path.display()),
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir)?;
+    if same_content(path, bytes)? {
+        return Ok(false);
+    }
+
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(file_name);
+    temp_name.push(format!(".tmp.{}.{n}", std::process::id()));
+    let temp = dir.join(temp_name);
+
+    let result = write_and_rename(&temp, path, bytes);
+    if result.is_err() {
+        // Best effort: the error that matters is the one being returned.
+        let _ = fs::remove_file(&temp);
+    }
+    result?;
+    sync_dir(dir)?;
+    Ok(true)
+}
+
+fn write_and_rename(temp: &Path, target: &Path, bytes: &[u8]) -> io::Result<()> {
+    // 0o666 lets the umask decide, like any file a program creates.
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o666)
+        .open(temp)?;
+    let mode = file.metadata()?.permissions().mode();
+    if mode & 0o002 != 0 {
+        // A public feed that anyone on the host could rewrite is a hole,
+        // whatever umask the service was started with.
+        file.set_permissions(fs::Permissions::from_mode(mode & 0o7775))?;
+    }
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    fs::rename(temp, target)
+}
+
+/// Whether `path` exists and holds exactly `bytes`. Reads at most one byte
+/// more than `bytes.len()`, so a huge unrelated file costs nothing.
+fn same_content(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() != bytes.len() as u64 {
+        return Ok(false);
+    }
+    let mut existing = Vec::with_capacity(bytes.len());
+    file.take(bytes.len() as u64 + 1)
+        .read_to_end(&mut existing)?;
+    Ok(existing == bytes)
+}
+
+/// Makes the rename itself durable.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    match File::open(dir).and_then(|d| d.sync_all()) {
+        Ok(()) => Ok(()),
+        // Some filesystems cannot fsync a directory; the rename is still
+        // atomic there, only its durability is up to the filesystem.
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported
+            ) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
