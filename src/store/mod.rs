@@ -1,15 +1,28 @@
 //! Store: SQLite, one writer, one transaction per polled source.
 //!
 //! Dedup rules 1-3 of the contract are enforced by UNIQUE constraints in the
-//! schema, not only by the code paths that insert.
+//! schema, not only by the code paths that insert (see `schema.rs`).
+//!
+//! Layout: `schema.rs` opens and migrates, `write.rs` records polls (dedup)
+//! and re-tags, `read.rs` answers entries and source states.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection, TransactionBehavior};
 
 use crate::fetch::Validators;
 use crate::model::{Entry, FeedMeta, Item};
 
+mod read;
+mod schema;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+/// A store failure: one sentence naming the database file (and the source,
+/// when one is involved).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct StoreError(pub String);
@@ -65,30 +78,76 @@ pub enum EntryFilter {
     Region(String),
 }
 
-pub struct Store {}
+/// The feedmill database: one connection, used by one writer.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
 
 impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
+    ///
+    /// Creates missing parent folders; refuses a database whose schema is
+    /// newer than this binary, or that is not a feedmill database.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let _ = path;
-        todo!("open")
+        let conn = schema::open(path)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// An error naming the database and what was being done.
+    fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
+        db_err(&self.path, what, e)
     }
 
     /// Records the configured sources (name, url, region); sources no longer
     /// configured keep their items.
+    ///
+    /// A source whose URL changed forgets its validators, body hash and
+    /// redirect: they belonged to the old address.
     pub fn sync_sources(&mut self, sources: &[SourceInfo]) -> Result<(), StoreError> {
-        let _ = sources;
-        todo!()
+        let what = "cannot record the configured sources";
+        let tx = immediate(&mut self.conn, &self.path, what)?;
+        {
+            let mut upsert = tx
+                .prepare(
+                    "INSERT INTO sources (name, url, region) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (name) DO UPDATE SET
+                        region = excluded.region,
+                        etag = CASE WHEN url = excluded.url THEN etag END,
+                        last_modified = CASE WHEN url = excluded.url THEN last_modified END,
+                        body_hash = CASE WHEN url = excluded.url THEN body_hash END,
+                        redirected_to = CASE WHEN url = excluded.url THEN redirected_to END,
+                        url = excluded.url
+                     WHERE url IS NOT excluded.url OR region IS NOT excluded.region",
+                )
+                .map_err(|e| db_err(&self.path, what, e))?;
+            for s in sources {
+                upsert
+                    .execute(params![s.name, s.url, s.region])
+                    .map_err(|e| {
+                        db_err(&self.path, &format!("cannot record source {:?}", s.name), e)
+                    })?;
+            }
+        }
+        tx.commit().map_err(|e| db_err(&self.path, what, e))
     }
 
+    /// What the store remembers about the source named `name`, if anything.
     pub fn source_state(&self, name: &str) -> Result<Option<SourceState>, StoreError> {
-        let _ = name;
-        todo!()
+        read::source_states(self, Some(name)).map(|mut v| v.pop())
     }
 
     /// Every source the store knows, by name.
     pub fn source_states(&self) -> Result<Vec<SourceState>, StoreError> {
-        todo!()
+        read::source_states(self, None)
     }
 
     /// A 200 whose body was parsed: stores the items (dedup rules 1-3), the
@@ -105,20 +164,51 @@ impl Store {
         items: &[TaggedItem],
         now: DateTime<Utc>,
     ) -> Result<PollStats, StoreError> {
-        let _ = (source, meta, validators, body_hash, redirected_to, items, now);
-        todo!()
+        write::record_fetched(
+            self,
+            write::Fetched {
+                source,
+                meta,
+                validators,
+                body_hash,
+                redirected_to,
+                items,
+                now,
+            },
+        )
     }
 
     /// A 304, or a 200 whose body hash equals the last one: a success that
-    /// changes no item.
+    /// changes no item. `validators` replace the stored ones when given.
     pub fn record_unchanged(
         &mut self,
         source: &str,
         validators: Option<&Validators>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let _ = (source, validators, now);
-        todo!()
+        let what = format!("cannot record the poll of source {source:?}");
+        let tx = immediate(&mut self.conn, &self.path, &what)?;
+        let now = ts(now);
+        let n = match validators {
+            Some(v) => tx.execute(
+                "UPDATE sources SET etag = ?2, last_modified = ?3, last_attempt = ?4,
+                    last_success = ?4, last_error = NULL, consecutive_failures = 0,
+                    not_before = NULL
+                 WHERE name = ?1",
+                params![source, v.etag, v.last_modified, now],
+            ),
+            None => tx.execute(
+                "UPDATE sources SET last_attempt = ?2, last_success = ?2, last_error = NULL,
+                    consecutive_failures = 0, not_before = NULL
+                 WHERE name = ?1",
+                params![source, now],
+            ),
+        }
+        .map_err(|e| db_err(&self.path, &what, e))?;
+        if n == 0 {
+            return Err(unknown_source(&self.path, source));
+        }
+        tx.commit().map_err(|e| db_err(&self.path, &what, e))
     }
 
     /// A failed attempt: error text, one more consecutive failure, and the
@@ -130,14 +220,33 @@ impl Store {
         not_before: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let _ = (source, error, not_before, now);
-        todo!()
+        let what = format!("cannot record the failure of source {source:?}");
+        let tx = immediate(&mut self.conn, &self.path, &what)?;
+        let n = tx
+            .execute(
+                "UPDATE sources SET last_attempt = ?2, last_error = ?3,
+                    consecutive_failures = consecutive_failures + 1, not_before = ?4
+                 WHERE name = ?1",
+                params![source, ts(now), error, not_before.map(ts)],
+            )
+            .map_err(|e| db_err(&self.path, &what, e))?;
+        if n == 0 {
+            return Err(unknown_source(&self.path, source));
+        }
+        tx.commit().map_err(|e| db_err(&self.path, &what, e))
     }
 
     /// The newest `limit` entries of a feed, newest first (by `updated`, then uid).
     pub fn entries(&self, filter: &EntryFilter, limit: usize) -> Result<Vec<Entry>, StoreError> {
-        let _ = (filter, limit);
-        todo!()
+        read::entries(self, filter, limit)
+    }
+
+    /// How many stories (output entries) the store holds.
+    pub fn story_count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM stories", [], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.err("cannot count stories", e))
     }
 
     /// Re-tags every stored copy when the topic configuration changed since
@@ -148,7 +257,68 @@ impl Store {
         fingerprint: &str,
         tagger: &dyn Fn(&str, &str) -> Vec<String>,
     ) -> Result<bool, StoreError> {
-        let _ = (fingerprint, tagger);
-        todo!()
+        write::retag_if_changed(self, fingerprint, tagger)
     }
+}
+
+/// An error naming the database and what was being done.
+fn db_err(path: &Path, what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError(format!("database {}: {what}: {e}", path.display()))
+}
+
+/// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up
+/// front: a deferred transaction that reads and then writes fails with
+/// "busy" at the write, whatever the busy timeout.
+fn immediate<'c>(
+    conn: &'c mut Connection,
+    path: &Path,
+    what: &str,
+) -> Result<rusqlite::Transaction<'c>, StoreError> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| db_err(path, what, e))
+}
+
+fn unknown_source(path: &Path, source: &str) -> StoreError {
+    StoreError(format!(
+        "database {}: source {source:?} is not known to the store (sync_sources first)",
+        path.display()
+    ))
+}
+
+/// Timestamps are stored as fixed-width RFC 3339 UTC text (microseconds),
+/// so they are readable in the `sqlite3` shell and sort as text.
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Reads back a stored timestamp; `column` names it in the error.
+fn parse_ts(path: &Path, column: &str, s: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            StoreError(format!(
+                "database {}: {column} holds {s:?}, not a timestamp: {e}",
+                path.display()
+            ))
+        })
+}
+
+fn parse_opt_ts(
+    path: &Path,
+    column: &str,
+    s: Option<String>,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    s.map(|s| parse_ts(path, column, &s)).transpose()
+}
+
+/// A date from a feed as the store keeps it: microsecond precision (what
+/// `ts` writes, so comparisons with stored values are exact), and only years
+/// 1..=9999, which RFC 3339 text can hold; anything else is no date.
+fn item_date(d: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    use chrono::{Datelike, DurationRound, TimeDelta};
+    let d = d?;
+    if !(1..=9999).contains(&d.year()) {
+        return None;
+    }
+    d.duration_trunc(TimeDelta::microseconds(1)).ok()
 }

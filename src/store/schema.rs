@@ -1,0 +1,203 @@
+//! Opening the database: pragmas, and schema migrations keyed by
+//! `PRAGMA user_version`.
+//!
+//! Migrations are append-only: migration N (1-based) brings a database from
+//! `user_version` N-1 to N. Never edit a released migration; add a new one.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::StoreError;
+
+/// Marks a database as feedmill's (`PRAGMA application_id`), so another
+/// program's SQLite file is refused instead of being "migrated".
+pub(super) const APPLICATION_ID: i32 = 0x4664_4d6c; // "FdMl"
+
+/// How long a writer waits for another connection's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The schema, one script per version.
+///
+/// Dedup rules of the contract live in constraints, not only in code:
+/// - rule 1 and 3: `UNIQUE(source_id, identity)` on `copies`, where identity
+///   is `guid:<guid>`, `link:<canonical link>` or `text:<sha256>`;
+/// - rule 2: `story_links` maps each canonical link to exactly one story
+///   (primary key), and a copy carrying a canonical link must belong to the
+///   story that owns it (composite foreign key).
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: initial schema.
+    r#"
+    CREATE TABLE sources (
+        id                   INTEGER PRIMARY KEY,
+        name                 TEXT NOT NULL UNIQUE,
+        url                  TEXT NOT NULL,
+        region               TEXT,
+        etag                 TEXT,
+        last_modified        TEXT,
+        body_hash            TEXT,
+        last_attempt         TEXT,
+        last_success         TEXT,
+        last_error           TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0 CHECK (consecutive_failures >= 0),
+        not_before           TEXT,
+        redirected_to        TEXT,
+        feed_title           TEXT,
+        feed_id              TEXT,
+        feed_link            TEXT
+    );
+
+    -- One row per story (one output entry). What the entry shows comes from
+    -- its first copy; `updated` is kept here because it never goes backwards.
+    CREATE TABLE stories (
+        id            INTEGER PRIMARY KEY,
+        uid           TEXT NOT NULL UNIQUE CHECK (length(uid) = 36),
+        first_copy_id INTEGER REFERENCES copies(id),
+        first_seen    TEXT NOT NULL,
+        updated       TEXT NOT NULL
+    );
+    CREATE INDEX stories_newest ON stories(updated DESC, uid);
+
+    CREATE TABLE story_links (
+        canonical_link TEXT PRIMARY KEY,
+        story_id       INTEGER NOT NULL REFERENCES stories(id),
+        UNIQUE (canonical_link, story_id)
+    );
+
+    -- One row per item as one source carries it.
+    CREATE TABLE copies (
+        id             INTEGER PRIMARY KEY,
+        story_id       INTEGER NOT NULL REFERENCES stories(id),
+        source_id      INTEGER NOT NULL REFERENCES sources(id),
+        identity       TEXT NOT NULL CHECK (identity <> ''),
+        link           TEXT,
+        canonical_link TEXT,
+        title          TEXT NOT NULL,
+        summary_html   TEXT,
+        content_html   TEXT,
+        authors        TEXT NOT NULL DEFAULT '[]',
+        categories     TEXT NOT NULL DEFAULT '[]',
+        published      TEXT,
+        updated        TEXT,
+        match_text     TEXT NOT NULL,
+        content_hash   TEXT NOT NULL,
+        first_seen     TEXT NOT NULL,
+        UNIQUE (source_id, identity),
+        FOREIGN KEY (canonical_link, story_id) REFERENCES story_links(canonical_link, story_id)
+    );
+    CREATE INDEX copies_story ON copies(story_id, id);
+
+    CREATE TABLE copy_topics (
+        copy_id INTEGER NOT NULL REFERENCES copies(id),
+        topic   TEXT NOT NULL,
+        PRIMARY KEY (copy_id, topic)
+    ) WITHOUT ROWID;
+    CREATE INDEX copy_topics_topic ON copy_topics(topic, copy_id);
+
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    "#,
+];
+
+/// Opens the connection, sets the pragmas and brings the schema up to date.
+pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
+    let err = |what: &str, e: rusqlite::Error| {
+        StoreError(format!("database {}: {what}: {e}", path.display()))
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            StoreError(format!(
+                "database {}: cannot create folder {}: {e}",
+                path.display(),
+                parent.display()
+            ))
+        })?;
+    }
+    let conn = Connection::open(path).map_err(|e| err("cannot open", e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| err("cannot set busy timeout", e))?;
+    // The first statement that reads the file: a non-SQLite file fails here.
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(|e| err("cannot enable WAL", e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        // Some filesystems (network mounts) cannot do WAL; the store still
+        // works with a rollback journal, only with less read concurrency.
+        tracing::warn!(
+            database = %path.display(),
+            journal_mode = %mode,
+            "WAL journal mode unavailable; using the rollback journal"
+        );
+    }
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(|e| err("cannot enable foreign keys", e))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(|e| err("cannot set synchronous mode", e))?;
+    migrate(&conn, path)?;
+    Ok(conn)
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+fn application_id(conn: &Connection) -> rusqlite::Result<i32> {
+    conn.query_row("PRAGMA application_id", [], |r| r.get(0))
+}
+
+/// Applies the missing migrations, each in its own immediate transaction
+/// that re-reads the version, so two processes opening the same new file
+/// cannot both apply the same script.
+fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let err = |what: &str, e: rusqlite::Error| {
+        StoreError(format!("database {}: {what}: {e}", path.display()))
+    };
+    let latest = MIGRATIONS.len() as i64;
+    loop {
+        // `unchecked_transaction` because the connection is borrowed shared;
+        // nothing else uses it during `open`.
+        let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+            .map_err(|e| err("cannot start the schema migration", e))?;
+        let version = user_version(&tx).map_err(|e| err("cannot read the schema version", e))?;
+        let app_id = application_id(&tx).map_err(|e| err("cannot read the application id", e))?;
+        if (version > 0 || app_id != 0) && app_id != APPLICATION_ID {
+            return Err(StoreError(format!(
+                "database {} is not a feedmill database (application_id {app_id:#x}); \
+                 point `database` at another file",
+                path.display()
+            )));
+        }
+        if version > latest {
+            return Err(StoreError(format!(
+                "database {} has schema version {version}, newer than this feedmill \
+                 understands ({latest}); upgrade feedmill or use another database file",
+                path.display()
+            )));
+        }
+        if version < 0 {
+            return Err(StoreError(format!(
+                "database {} has an invalid schema version {version}",
+                path.display()
+            )));
+        }
+        if version == latest {
+            return tx
+                .commit()
+                .map_err(|e| err("cannot finish the schema check", e));
+        }
+        let next = version + 1;
+        let script = MIGRATIONS[version as usize];
+        tx.execute_batch(script)
+            .map_err(|e| err(&format!("schema migration {next} failed"), e))?;
+        tx.pragma_update(None, "user_version", next)
+            .map_err(|e| err(&format!("schema migration {next} failed"), e))?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(|e| err(&format!("schema migration {next} failed"), e))?;
+        tx.commit()
+            .map_err(|e| err(&format!("schema migration {next} failed"), e))?;
+        tracing::debug!(database = %path.display(), version = next, "schema migrated");
+    }
+}

@@ -1,0 +1,561 @@
+//! Recording polls (dedup rules 1-3 of the contract) and re-tagging.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
+
+use super::{db_err, immediate, item_date, ts, unknown_source, PollStats, Store, StoreError};
+use super::{parse_opt_ts, TaggedItem};
+use crate::fetch::Validators;
+use crate::model::{FeedMeta, Item};
+
+/// Key in `meta` of the topic configuration the stored tags were made with.
+const TOPICS_FINGERPRINT: &str = "topics_fingerprint";
+
+/// Copies re-tagged per batch, so re-tagging a large store uses bounded memory.
+const RETAG_BATCH: i64 = 500;
+
+/// The arguments of `Store::record_fetched`.
+pub(super) struct Fetched<'a> {
+    pub source: &'a str,
+    pub meta: &'a FeedMeta,
+    pub validators: &'a Validators,
+    pub body_hash: &'a str,
+    pub redirected_to: Option<&'a str>,
+    pub items: &'a [TaggedItem],
+    pub now: DateTime<Utc>,
+}
+
+pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollStats, StoreError> {
+    let path = store.path.as_path();
+    let what = format!("cannot store the poll of source {:?}", f.source);
+    let tx = immediate(&mut store.conn, path, &what)?;
+    let source_id: i64 = tx
+        .query_row("SELECT id FROM sources WHERE name = ?1", [f.source], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| db_err(path, &what, e))?
+        .ok_or_else(|| unknown_source(path, f.source))?;
+
+    let now = item_date(Some(f.now)).unwrap_or(f.now);
+    let mut stats = PollStats::default();
+    let mut seen = HashSet::new();
+    for tagged in f.items {
+        let canon = tagged.item.link.as_deref().and_then(canonical_key);
+        let identity = identity(&tagged.item, canon.as_deref());
+        // A feed listing the same item twice: the first listing wins.
+        if !seen.insert(identity.clone()) {
+            stats.unchanged += 1;
+            continue;
+        }
+        let row = CopyRow::new(&tagged.item, &tagged.topics);
+        let item_what = format!("cannot store item {identity:?} of source {:?}", f.source);
+        let err = |e: rusqlite::Error| db_err(path, &item_what, e);
+        let existing = tx
+            .prepare_cached(
+                "SELECT id, story_id, content_hash, updated FROM copies
+                 WHERE source_id = ?1 AND identity = ?2",
+            )
+            .and_then(|mut st| {
+                st.query_row(params![source_id, identity], |r| {
+                    Ok(Existing {
+                        id: r.get(0)?,
+                        story_id: r.get(1)?,
+                        hash: r.get(2)?,
+                        updated: r.get(3)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(err)?;
+        match existing {
+            Some(old) if old.hash == row.hash => {
+                sync_topics(&tx, old.id, &row.topics).map_err(err)?;
+                stats.unchanged += 1;
+            }
+            Some(old) => {
+                let old_updated = parse_opt_ts(path, "copies.updated", old.updated.clone())?;
+                update_copy(&tx, &old, old_updated, &row, canon.as_deref(), now).map_err(err)?;
+                stats.updated += 1;
+            }
+            None => {
+                insert_copy(&tx, source_id, f.source, &identity, &row, canon, now).map_err(err)?;
+                stats.new += 1;
+            }
+        }
+    }
+
+    tx.execute(
+        "UPDATE sources SET etag = ?2, last_modified = ?3, body_hash = ?4, redirected_to = ?5,
+            feed_title = ?6, feed_id = ?7, feed_link = ?8, last_attempt = ?9,
+            last_success = ?9, last_error = NULL, consecutive_failures = 0, not_before = NULL
+         WHERE id = ?1",
+        params![
+            source_id,
+            f.validators.etag,
+            f.validators.last_modified,
+            f.body_hash,
+            f.redirected_to,
+            f.meta.title,
+            f.meta.id,
+            f.meta.link,
+            ts(now),
+        ],
+    )
+    .map_err(|e| db_err(path, &what, e))?;
+    tx.commit().map_err(|e| db_err(path, &what, e))?;
+    Ok(stats)
+}
+
+/// A stored copy found by (source, identity).
+struct Existing {
+    id: i64,
+    story_id: i64,
+    hash: String,
+    updated: Option<String>,
+}
+
+/// An item as the `copies` table stores it.
+struct CopyRow<'a> {
+    item: &'a Item,
+    authors: String,
+    categories: String,
+    published: Option<DateTime<Utc>>,
+    updated: Option<DateTime<Utc>>,
+    topics: Vec<String>,
+    /// SHA-256 over everything a reader sees of the item; topics are left
+    /// out because they follow the topic configuration (see `retag_if_changed`).
+    hash: String,
+}
+
+impl<'a> CopyRow<'a> {
+    fn new(item: &'a Item, topics: &[String]) -> CopyRow<'a> {
+        let authors = json_strings(&item.authors);
+        let categories = json_strings(&item.categories);
+        let published = item_date(item.published);
+        let updated = item_date(item.updated);
+        let mut topics = topics.to_vec();
+        topics.sort();
+        topics.dedup();
+        let mut h = Sha256::new();
+        // Length-prefixed fields, so no two different items hash alike by
+        // moving text from one field to the next.
+        for field in [
+            Some(item.title.as_str()),
+            item.link.as_deref(),
+            item.summary_html.as_deref(),
+            item.content_html.as_deref(),
+            Some(authors.as_str()),
+            Some(categories.as_str()),
+            published.map(ts).as_deref(),
+            updated.map(ts).as_deref(),
+            Some(item.match_text.as_str()),
+        ] {
+            match field {
+                Some(s) => {
+                    h.update((s.len() as u64 + 1).to_le_bytes());
+                    h.update(s.as_bytes());
+                }
+                None => h.update(0u64.to_le_bytes()),
+            }
+        }
+        CopyRow {
+            item,
+            authors,
+            categories,
+            published,
+            updated,
+            topics,
+            hash: hex(&h.finalize()),
+        }
+    }
+}
+
+fn json_strings(v: &[String]) -> String {
+    // Serializing a list of strings cannot fail; "[]" keeps the column valid anyway.
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".to_string())
+}
+
+fn insert_copy(
+    tx: &Transaction<'_>,
+    source_id: i64,
+    source: &str,
+    identity: &str,
+    row: &CopyRow<'_>,
+    canon: Option<String>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    // Rule 2: a canonical link already owned by a story joins that story.
+    let owner: Option<i64> = match &canon {
+        Some(c) => tx
+            .prepare_cached("SELECT story_id FROM story_links WHERE canonical_link = ?1")?
+            .query_row([c], |r| r.get(0))
+            .optional()?,
+        None => None,
+    };
+    let (story_id, created) = match owner {
+        Some(id) => (id, false),
+        None => {
+            // A feed date in the future would pin the entry on top of every
+            // feed; no story is newer than the moment it was first seen.
+            let updated = row.updated.or(row.published).unwrap_or(now).min(now);
+            tx.prepare_cached(
+                "INSERT INTO stories (uid, first_seen, updated) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![story_uid(source, identity), ts(now), ts(updated)])?;
+            let id = tx.last_insert_rowid();
+            if let Some(c) = &canon {
+                tx.prepare_cached(
+                    "INSERT INTO story_links (canonical_link, story_id) VALUES (?1, ?2)",
+                )?
+                .execute(params![c, id])?;
+            }
+            (id, true)
+        }
+    };
+    let item = row.item;
+    tx.prepare_cached(
+        "INSERT INTO copies (story_id, source_id, identity, link, canonical_link, title,
+            summary_html, content_html, authors, categories, published, updated, match_text,
+            content_hash, first_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        story_id,
+        source_id,
+        identity,
+        item.link,
+        canon,
+        item.title,
+        item.summary_html,
+        item.content_html,
+        row.authors,
+        row.categories,
+        row.published.map(ts),
+        row.updated.map(ts),
+        item.match_text,
+        row.hash,
+        ts(now),
+    ])?;
+    let copy_id = tx.last_insert_rowid();
+    if created {
+        tx.prepare_cached("UPDATE stories SET first_copy_id = ?2 WHERE id = ?1")?
+            .execute(params![story_id, copy_id])?;
+    }
+    sync_topics(tx, copy_id, &row.topics)
+}
+
+/// Rule 1: the same item from the same source changed; update it in place.
+fn update_copy(
+    tx: &Transaction<'_>,
+    old: &Existing,
+    old_updated: Option<DateTime<Utc>>,
+    row: &CopyRow<'_>,
+    canon: Option<&str>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    // The link may have changed. Its canonical form is recorded on this copy
+    // only when it is free or already this story's; a link owned by another
+    // story stays with that story (the copy keeps its own identity).
+    let canon = match canon {
+        Some(c) => {
+            let owner: Option<i64> = tx
+                .prepare_cached("SELECT story_id FROM story_links WHERE canonical_link = ?1")?
+                .query_row([c], |r| r.get(0))
+                .optional()?;
+            match owner {
+                Some(id) if id == old.story_id => Some(c),
+                Some(_) => None,
+                None => {
+                    tx.prepare_cached(
+                        "INSERT INTO story_links (canonical_link, story_id) VALUES (?1, ?2)",
+                    )?
+                    .execute(params![c, old.story_id])?;
+                    Some(c)
+                }
+            }
+        }
+        None => None,
+    };
+    let item = row.item;
+    tx.prepare_cached(
+        "UPDATE copies SET link = ?2, canonical_link = ?3, title = ?4, summary_html = ?5,
+            content_html = ?6, authors = ?7, categories = ?8, published = ?9, updated = ?10,
+            match_text = ?11, content_hash = ?12
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        old.id,
+        item.link,
+        canon,
+        item.title,
+        item.summary_html,
+        item.content_html,
+        row.authors,
+        row.categories,
+        row.published.map(ts),
+        row.updated.map(ts),
+        item.match_text,
+        row.hash,
+    ])?;
+    sync_topics(tx, old.id, &row.topics)?;
+
+    // The entry shows its first copy: only that copy's edits make it newer.
+    let (first_copy, story_updated): (Option<i64>, String) = tx
+        .prepare_cached("SELECT first_copy_id, updated FROM stories WHERE id = ?1")?
+        .query_row([old.story_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if first_copy != Some(old.id) {
+        return Ok(());
+    }
+    let story_updated = DateTime::parse_from_rfc3339(&story_updated)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+        })?;
+    let new_updated = newer_updated(story_updated, old_updated, row.updated, now);
+    tx.prepare_cached("UPDATE stories SET updated = ?2 WHERE id = ?1")?
+        .execute(params![old.story_id, ts(new_updated)])?;
+    Ok(())
+}
+
+/// The `updated` of an edited story: the item's own `updated` when it moved
+/// forward (and is not in the future), else the time the edit was seen;
+/// never earlier than before.
+fn newer_updated(
+    story: DateTime<Utc>,
+    old_item: Option<DateTime<Utc>>,
+    new_item: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let moved_forward = match (new_item, old_item) {
+        (Some(new), Some(old)) => new > old,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    let candidate = match new_item {
+        Some(new) if moved_forward => new.min(now),
+        _ => now,
+    };
+    if candidate > story {
+        candidate
+    } else {
+        story.max(now)
+    }
+}
+
+/// Makes the copy's topics exactly `topics` (sorted, deduplicated), writing
+/// nothing when they already are.
+fn sync_topics(tx: &Transaction<'_>, copy_id: i64, topics: &[String]) -> rusqlite::Result<()> {
+    let stored: Vec<String> = tx
+        .prepare_cached("SELECT topic FROM copy_topics WHERE copy_id = ?1 ORDER BY topic")?
+        .query_map([copy_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if stored == topics {
+        return Ok(());
+    }
+    tx.prepare_cached("DELETE FROM copy_topics WHERE copy_id = ?1")?
+        .execute([copy_id])?;
+    let mut insert =
+        tx.prepare_cached("INSERT OR IGNORE INTO copy_topics (copy_id, topic) VALUES (?1, ?2)")?;
+    for t in topics {
+        insert.execute(params![copy_id, t])?;
+    }
+    Ok(())
+}
+
+pub(super) fn retag_if_changed(
+    store: &mut Store,
+    fingerprint: &str,
+    tagger: &dyn Fn(&str, &str) -> Vec<String>,
+) -> Result<bool, StoreError> {
+    let path = store.path.as_path();
+    let what = "cannot re-tag the stored items";
+    let err = |e: rusqlite::Error| db_err(path, what, e);
+    let tx = immediate(&mut store.conn, path, what)?;
+    let old: Option<String> = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [TOPICS_FINGERPRINT],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(err)?;
+    if old.as_deref() == Some(fingerprint) {
+        return Ok(false);
+    }
+    let mut last_id = 0i64;
+    loop {
+        let batch: Vec<(i64, String, String)> = tx
+            .prepare_cached(
+                "SELECT c.id, s.name, c.match_text FROM copies c
+                 JOIN sources s ON s.id = c.source_id
+                 WHERE c.id > ?1 ORDER BY c.id LIMIT ?2",
+            )
+            .and_then(|mut st| {
+                st.query_map(params![last_id, RETAG_BATCH], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect()
+            })
+            .map_err(err)?;
+        let Some(&(id, _, _)) = batch.last() else {
+            break;
+        };
+        last_id = id;
+        for (copy_id, source, text) in &batch {
+            let mut topics = tagger(source, text);
+            topics.sort();
+            topics.dedup();
+            sync_topics(&tx, *copy_id, &topics).map_err(err)?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![TOPICS_FINGERPRINT, fingerprint],
+    )
+    .map_err(err)?;
+    tx.commit().map_err(err)?;
+    Ok(true)
+}
+
+/// The dedup identity of an item within its source (contract rules 1-3).
+pub(super) fn identity(item: &Item, canon: Option<&str>) -> String {
+    if let Some(guid) = item
+        .guid
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+    {
+        return format!("guid:{guid}");
+    }
+    if let Some(c) = canon {
+        return format!("link:{c}");
+    }
+    // A link that is not http(s) cannot be canonicalized; it still
+    // identifies the item within its own source.
+    if let Some(link) = item
+        .link
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        return format!("link:{link}");
+    }
+    format!("text:{}", text_key(item))
+}
+
+/// Rule 3: SHA-256 of the normalized title and summary text. An item with
+/// neither falls back to its content, so distinct untitled posts stay apart.
+fn text_key(item: &Item) -> String {
+    let title = normalize_text(&item.title);
+    let summary = normalize_text(&plain_text(item.summary_html.as_deref().unwrap_or("")));
+    let mut h = Sha256::new();
+    if title.is_empty() && summary.is_empty() {
+        h.update(b"content\n");
+        h.update(
+            normalize_text(&plain_text(item.content_html.as_deref().unwrap_or(""))).as_bytes(),
+        );
+    } else {
+        h.update(title.as_bytes());
+        h.update(b"\n");
+        h.update(summary.as_bytes());
+    }
+    hex(&h.finalize())
+}
+
+/// Lower-cased, whitespace collapsed to single spaces, trimmed.
+fn normalize_text(s: &str) -> String {
+    s.to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The text of sanitized HTML: tags dropped (as a space), entities decoded.
+fn plain_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match (in_tag, ch) {
+            (false, '<') => in_tag = true,
+            (true, '>') => {
+                in_tag = false;
+                out.push(' ');
+            }
+            (false, c) => out.push(c),
+            (true, _) => {}
+        }
+    }
+    html_escape::decode_html_entities(&out).into_owned()
+}
+
+/// A story's stable id: UUID-shaped (version 8, RFC 9562 variant) from the
+/// SHA-256 of the first copy's source name and identity. Stored once and
+/// never recomputed, so later renames or rule changes cannot move it.
+pub(super) fn story_uid(source: &str, identity: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(source.as_bytes());
+    h.update([0]);
+    h.update(identity.as_bytes());
+    let d = h.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let x = hex(&b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &x[0..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..32]
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// The dedup key of a link (contract rule 2).
+// TODO(merge): replace with normalize::link::canonical_link
+pub(super) fn canonical_key(link: &str) -> Option<String> {
+    let url = url::Url::parse(link.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = url.host_str()?.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    let mut key = host.to_string();
+    if let Some(port) = url.port() {
+        key.push_str(&format!(":{port}"));
+    }
+    key.push_str(url.path().trim_end_matches('/'));
+    let mut query: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            !(k.starts_with("utm_")
+                || matches!(k.as_str(), "fbclid" | "gclid" | "mc_cid" | "mc_eid"))
+        })
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if !query.is_empty() {
+        query.sort();
+        let q = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query)
+            .finish();
+        key.push('?');
+        key.push_str(&q);
+    }
+    Some(key)
+}
