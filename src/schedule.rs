@@ -66,7 +66,8 @@ impl Schedule {
         } else {
             trimmed
         };
-        let mut fields: Vec<String> = expanded.split_whitespace().map(str::to_owned).collect();
+        let written: Vec<&str> = expanded.split_whitespace().collect();
+        let mut fields: Vec<String> = written.iter().map(|f| (*f).to_owned()).collect();
         let (time_fields, dom, dow) = match fields.len() {
             5 => (0..2, 2, 4),
             6 | 7 => (0..3, 3, 5),
@@ -102,7 +103,7 @@ impl Schedule {
             .build();
         let cron = parser
             .parse(&fields.join(" "))
-            .map_err(|e| invalid(&e.to_string()))?;
+            .map_err(|e| invalid(&culprit(&parser, &written, &e)))?;
         let schedule = Schedule {
             expr: expr.to_owned(),
             cron,
@@ -167,6 +168,36 @@ impl Schedule {
         }
         None
     }
+}
+
+/// Croner's messages do not say which field is wrong ("Number out of
+/// bounds"); find the first field that fails on its own and name it.
+fn culprit(parser: &CronParser, fields: &[&str], error: &croner::errors::CronError) -> String {
+    const NAMES: [&str; 7] = [
+        "second",
+        "minute",
+        "hour",
+        "day-of-month",
+        "month",
+        "day-of-week",
+        "year",
+    ];
+    let names = if fields.len() == 5 {
+        &NAMES[1..6]
+    } else {
+        &NAMES[..]
+    };
+    let reason = error.to_string();
+    let reason = reason.strip_prefix("Component error: ").unwrap_or(&reason);
+    for (i, field) in fields.iter().enumerate() {
+        let mut probe = vec!["*"; fields.len()];
+        probe[i] = field;
+        if parser.parse(&probe.join(" ")).is_err() {
+            let name = names.get(i).copied().unwrap_or("a");
+            return format!("{name} field {field:?}: {reason}");
+        }
+    }
+    reason.to_owned()
 }
 
 /// Croner has no `@midnight`, and passes unknown aliases on to fail with a
@@ -337,15 +368,18 @@ mod tests {
             ("   ", "empty"),
             ("* * * *", "4 fields"),
             ("0 0 0 * * * * *", "8 fields"),
-            ("60 * * * *", "60"),
-            ("* 24 * * *", "24"),
-            ("* * 32 * *", "32"),
-            ("* * 0 * *", "0"),
-            ("* * * 13 *", "13"),
-            ("* * * * 8", "8"),
+            ("60 * * * *", "minute field \"60\""),
+            ("* 24 * * *", "hour field \"24\""),
+            ("* * 32 * *", "day-of-month field \"32\""),
+            ("* * 0 * *", "day-of-month field \"0\""),
+            ("* * * 13 *", "month field \"13\""),
+            ("* * * * 8", "day-of-week field \"8\""),
+            ("61 * * * * *", "second field \"61\""),
+            ("0 * * * * * 12000", "year field \"12000\""),
+            ("0 0 */2 * 9", "day-of-week field \"9\""),
             ("every five minutes", "fields"),
             ("*/15 * * * x", "illegal"),
-            ("5/5 * * * *", "5/5"),
+            ("5/5 * * * *", "minute field \"5/5\""),
             ("@reboot", "alias"),
             ("@every 5m", "alias"),
             ("0 0 30 2 *", "never fires"),
