@@ -1,27 +1,35 @@
 //! Configuration: the TOML file of the contract, loaded and validated.
 //!
 //! Every error names file, line, column and key, because the person reading
-//! it is editing that file right now.
+//! it is editing that file right now. Array entries are counted from 1 in key
+//! paths: `source[3].url` is the `url` of the third `[[source]]` table.
 
+use std::fmt::Display;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::schedule::Schedule;
 
+mod check;
+
 /// A validated configuration. Paths are absolute (resolved against the config
 /// file's folder); schedules are parsed; names are checked.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The file this was loaded from.
+    /// The file this was loaded from (absolute).
     pub path: PathBuf,
+    /// The SQLite file.
     pub database: PathBuf,
     pub schedule: ScheduleConfig,
     pub http: HttpConfig,
     pub output: OutputConfig,
+    /// In file order.
     pub sources: Vec<SourceConfig>,
+    /// In file order.
     pub topics: Vec<TopicConfig>,
 }
 
+/// `[schedule]`.
 #[derive(Debug, Clone)]
 pub struct ScheduleConfig {
     /// Default schedule of every source (`[schedule].cron`, default `*/15 * * * *`).
@@ -30,6 +38,7 @@ pub struct ScheduleConfig {
     pub timezone: chrono_tz::Tz,
 }
 
+/// `[http]`.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
     pub user_agent: String,
@@ -43,6 +52,7 @@ pub struct HttpConfig {
     pub per_host: usize,
 }
 
+/// `[output]`.
 #[derive(Debug, Clone)]
 pub struct OutputConfig {
     /// The aggregated feed of everything.
@@ -55,6 +65,7 @@ pub struct OutputConfig {
     pub per_region: bool,
 }
 
+/// One `[[source]]`.
 #[derive(Debug, Clone)]
 pub struct SourceConfig {
     pub name: String,
@@ -63,9 +74,11 @@ pub struct SourceConfig {
     /// The source's own schedule, or a copy of `[schedule].cron`.
     pub schedule: Schedule,
     pub enabled: bool,
+    /// Topic names added to every item of this source (deduplicated, in file order).
     pub tags: Vec<String>,
 }
 
+/// One `[[topic]]`.
 #[derive(Debug, Clone)]
 pub struct TopicConfig {
     pub name: String,
@@ -81,21 +94,87 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// Defaults of the contract.
+pub const DEFAULT_CRON: &str = "*/15 * * * *";
+pub const DEFAULT_USER_AGENT: &str = "feedmill/0.1 (+https://example.org/feedmill)";
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 10_485_760;
+pub const DEFAULT_CONCURRENCY: usize = 16;
+pub const DEFAULT_PER_HOST: usize = 2;
+pub const DEFAULT_TITLE: &str = "Regional news";
+pub const DEFAULT_MAX_ENTRIES: usize = 500;
+
+/// A config larger than this is certainly a mistake; refusing it keeps
+/// memory bounded.
+const MAX_FILE_BYTES: u64 = 4 << 20;
+// Upper bounds that keep a typo from exhausting memory or overflowing timers.
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+const MAX_BODY_LIMIT: i64 = 1 << 30;
+const MAX_PARALLEL: i64 = 1024;
+const MAX_ENTRIES_LIMIT: i64 = 1_000_000;
+
 impl Config {
     /// Reads, parses and validates the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let _ = path;
-        todo!("config loading")
+        let cannot = |reason: &dyn Display| ConfigError {
+            message: format!("cannot read config {}: {reason}", path.display()),
+        };
+        let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
+        let mut bytes = Vec::new();
+        use std::io::Read;
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| cannot(&e))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(cannot(&format_args!(
+                "it is larger than {MAX_FILE_BYTES} bytes"
+            )));
+        }
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
+                let (line, col) = check::line_col(&valid, at);
+                return Err(ConfigError {
+                    message: format!(
+                        "{}:{line}:{col}: the file is not valid UTF-8",
+                        path.display()
+                    ),
+                });
+            }
+        };
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates `text` as if it were the file at `path` (which
+    /// names it in errors and anchors relative paths; it is not read).
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        check::parse(text, path)
+    }
+
+    /// The source configured under `name`.
+    pub fn source(&self, name: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+
+    /// The topic configured under `name`.
+    pub fn topic(&self, name: &str) -> Option<&TopicConfig> {
+        self.topics.iter().find(|t| t.name == name)
     }
 
     /// Where per-topic feeds go: `<dir of output.path>/topics/<topic>.atom`.
     pub fn topic_feed_path(&self, topic: &str) -> PathBuf {
-        self.output_dir().join("topics").join(format!("{topic}.atom"))
+        self.output_dir()
+            .join("topics")
+            .join(format!("{topic}.atom"))
     }
 
     /// Where per-region feeds go: `<dir of output.path>/regions/<region>.atom`.
     pub fn region_feed_path(&self, region: &str) -> PathBuf {
-        self.output_dir().join("regions").join(format!("{region}.atom"))
+        self.output_dir()
+            .join("regions")
+            .join(format!("{region}.atom"))
     }
 
     pub fn output_dir(&self) -> PathBuf {
@@ -104,5 +183,138 @@ impl Config {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default()
+    }
+}
+
+/// `"500ms"`, `"30s"`, `"2m"`, `"1h"`: a whole number and a unit, more than
+/// zero and at most a day.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let garbage = || {
+        format!("{text:?} is not a duration; write a whole number and a unit, such as \"500ms\", \"30s\", \"2m\" or \"1h\"")
+    };
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let millis_per_unit: u64 = match unit.trim() {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(garbage()),
+    };
+    let n: u64 = number.parse().map_err(|_| garbage())?;
+    let millis = n.checked_mul(millis_per_unit).map(Duration::from_millis);
+    match millis {
+        Some(d) if d.is_zero() => Err(format!("{text:?} must be more than zero")),
+        Some(d) if d <= MAX_TIMEOUT => Ok(d),
+        _ => Err(format!("{text:?} is longer than the limit of 24h")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check::line_col;
+    use super::*;
+
+    #[test]
+    fn the_example_config_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/feedmill.toml");
+        let config = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            config.sources.len() >= 15,
+            "{} sources",
+            config.sources.len()
+        );
+        assert!(config.topics.len() >= 6, "{} topics", config.topics.len());
+        for s in &config.sources {
+            assert!(s.region.is_some(), "source {:?} has no region", s.name);
+        }
+        let cyrillic = |s: &str| s.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c));
+        for t in &config.topics {
+            assert!(t.label.is_some(), "topic {} has no label", t.name);
+            assert!(
+                t.keywords.iter().any(|k| cyrillic(k)),
+                "topic {} has no Cyrillic keyword",
+                t.name
+            );
+            assert!(
+                t.keywords.iter().any(|k| k.contains(' ')),
+                "topic {} has no multi-word keyword",
+                t.name
+            );
+        }
+        assert!(
+            config.sources.iter().any(|s| !s.enabled),
+            "no disabled example"
+        );
+        assert!(
+            config.sources.iter().any(|s| !s.tags.is_empty()),
+            "no tags example"
+        );
+        let own_cron = config
+            .sources
+            .iter()
+            .filter(|s| s.schedule.expr != config.schedule.cron.expr);
+        assert!(
+            own_cron.count() >= 2,
+            "fewer than two sources with their own cron"
+        );
+        assert_eq!(config.schedule.timezone, chrono_tz::Europe::Belgrade);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        assert!(
+            config.database.starts_with(dir.join("config")),
+            "{}",
+            config.database.display()
+        );
+        assert!(config.database.ends_with("state/feedmill.db"));
+        assert!(config.output.path.ends_with("public/feed.atom"));
+    }
+
+    #[test]
+    fn durations() {
+        let ok = [
+            ("30s", 30_000),
+            ("500ms", 500),
+            ("2m", 120_000),
+            ("1h", 3_600_000),
+            (" 45s ", 45_000),
+            ("24h", 86_400_000),
+        ];
+        for (text, millis) in ok {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_millis(millis)),
+                "{text}"
+            );
+        }
+        let bad = [
+            ("0s", "more than zero"),
+            ("0ms", "more than zero"),
+            ("30", "not a duration"),
+            ("s", "not a duration"),
+            ("1.5s", "not a duration"),
+            ("-1s", "not a duration"),
+            ("10 sec", "not a duration"),
+            ("1d", "not a duration"),
+            ("", "not a duration"),
+            ("25h", "limit"),
+            ("99999999999999999999h", "not a duration"),
+            ("9999999999999h", "limit"),
+        ];
+        for (text, fragment) in bad {
+            match parse_duration(text) {
+                Ok(d) => panic!("{text:?} accepted as {d:?}"),
+                Err(e) => assert!(e.contains(fragment), "{text:?}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let text = "a = 1\nčć = \"x\"\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 6), (2, 1));
+        assert_eq!(line_col(text, 11), (2, 4)); // byte 11 is "=" after two 2-byte letters
+        assert_eq!(line_col(text, text.len()), (3, 1));
     }
 }
