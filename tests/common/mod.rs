@@ -120,7 +120,7 @@ fn serve(
 ) {
     let mut sink = Vec::new();
     let _ = request.as_reader().read_to_end(&mut sink);
-    let header = |name: &str| {
+    let header = |name: &'static str| {
         request
             .headers()
             .iter()
