@@ -308,23 +308,44 @@ pub fn backoff(failures: u32) -> chrono::Duration {
 }
 
 /// When a source is next due: by its schedule after `now`, but not before
-/// its backoff or Retry-After. `None` for a disabled source.
-pub fn next_due(config: &Config, source: &SourceConfig, state: Option<&SourceState>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+/// its backoff or Retry-After, plus the source's jitter. `None` for a
+/// disabled source.
+pub fn next_due(
+    config: &Config,
+    source: &SourceConfig,
+    state: Option<&SourceState>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     if !source.enabled {
         return None;
     }
-    let by_schedule = source.schedule.next_after(now, config.schedule.timezone);
+    let tz = config.schedule.timezone;
     let not_before = state.and_then(|s| s.not_before).filter(|t| *t > now);
-    match (by_schedule, not_before) {
-        (Some(s), Some(nb)) if nb > s => {
-            // The first scheduled time at or after the backoff ends.
-            source
-                .schedule
-                .next_after(nb - chrono::Duration::seconds(1), config.schedule.timezone)
-                .or(Some(nb))
-        }
-        (s, _) => s,
+    // The first scheduled time at or after the backoff ends.
+    let after = match not_before {
+        Some(nb) => nb - chrono::Duration::seconds(1),
+        None => now,
+    };
+    let at = source.schedule.next_after(after, tz)?;
+    Some(at + jitter(&source.name, source.schedule.next_after(at, tz).map(|n| n - at)))
+}
+
+/// A fixed offset per source (a tenth of its interval, at most a minute), so
+/// forty sources on one schedule do not hit their hosts in the same second.
+/// Derived from the name, so it survives restarts and shows in `status`.
+fn jitter(name: &str, interval: Option<chrono::Duration>) -> chrono::Duration {
+    let Some(interval) = interval else {
+        return chrono::Duration::zero();
+    };
+    let max_ms = (interval.num_milliseconds() / 10).clamp(0, 60_000);
+    if max_ms == 0 {
+        return chrono::Duration::zero();
     }
+    let digest = Sha256::digest(name.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    let spread = u64::from_le_bytes(first) % max_ms as u64;
+    chrono::Duration::milliseconds(spread as i64)
 }
 
 pub fn source_infos(config: &Config) -> Vec<SourceInfo> {
@@ -351,6 +372,19 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jitter_is_stable_and_bounded() {
+        let quarter = Some(chrono::Duration::minutes(15));
+        assert_eq!(jitter("Koha", quarter), jitter("Koha", quarter));
+        let spread: std::collections::BTreeSet<_> = (0..40)
+            .map(|i| jitter(&format!("source {i}"), quarter))
+            .collect();
+        assert!(spread.len() > 30, "forty sources get different offsets");
+        assert!(spread.iter().all(|j| *j >= chrono::Duration::zero() && *j < chrono::Duration::seconds(60)));
+        assert!(jitter("x", Some(chrono::Duration::seconds(1))) < chrono::Duration::milliseconds(100));
+        assert_eq!(jitter("x", None), chrono::Duration::zero());
+    }
 
     #[test]
     fn backoff_doubles_and_caps_at_a_day() {
