@@ -125,3 +125,37 @@ fn whole_corpus_parses_or_fails_cleanly() {
         FLOOR * 100.0
     );
 }
+
+/// Throughput of parse + normalize over the real-world captures, for the
+/// ingest target. Meaningful only with `--release`:
+/// `cargo test --release --test corpus -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn corpus_throughput() {
+    let mut files = Vec::new();
+    walk(&corpus_dir().join("real"), &mut files);
+    let bodies: Vec<Vec<u8>> = files
+        .iter()
+        .map(|p| std::fs::read(p).expect("corpus file"))
+        .collect();
+    let base = Url::parse("https://corpus.example.org/feed").unwrap();
+    let now = Utc::now();
+    let started = std::time::Instant::now();
+    let mut items = 0usize;
+    let mut bytes = 0usize;
+    for _ in 0..20 {
+        for body in &bodies {
+            bytes += body.len();
+            if let Ok(feed) = parse_feed(body, None, &base, now) {
+                items += feed.items.len();
+            }
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "parsed {items} items ({:.1} MB) in {secs:.2} s: {:.0} items/s, {:.1} MB/s",
+        bytes as f64 / 1e6,
+        items as f64 / secs,
+        bytes as f64 / 1e6 / secs
+    );
+}

@@ -13,6 +13,7 @@ pub mod dates;
 pub(crate) mod decode;
 pub(crate) mod entities;
 mod json;
+mod markup;
 mod repair;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -24,6 +24,10 @@
 use url::Url;
 
 use super::entities;
+use super::markup::{
+    convertible, eligible_prefix, escape_inner, find, find_byte, name_end, normalize_atom_type,
+    parse_attrs, set_attr, skip_declaration, tag_end, Attr,
+};
 
 /// The kind of root element found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,12 +135,6 @@ struct Scanner<'a> {
     unclosed: Vec<(&'a str, usize)>,
     doc_base: &'a Url,
     root_base: Option<Url>,
-}
-
-/// One attribute of a start tag, as written.
-struct Attr<'a> {
-    name: &'a str,
-    value: std::borrow::Cow<'a, str>,
 }
 
 impl<'a> Scanner<'a> {
@@ -544,242 +542,153 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Only unprefixed text elements and a few known prefixes: `media:title`
-/// and friends are not read as item text, so they are left alone.
-fn eligible_prefix(qname: &str, local: &str) -> bool {
-    qname == local || local == "encoded" || qname.starts_with("atom:")
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Whether a text element's content is text or HTML (not XHTML, XML or an
-/// out-of-line `src`), so inline markup in it can only have meant HTML.
-fn convertible(attrs: &[Attr<'_>]) -> bool {
-    if attrs.iter().any(|a| a.name == "src") {
-        return false;
+    fn run(src: &str) -> Repaired {
+        repair(
+            src,
+            &Url::parse("https://repair.example.org/feed").unwrap(),
+            10_000,
+        )
     }
-    match attrs.iter().find(|a| a.name == "type") {
-        None => !attrs
+
+    #[test]
+    fn prolog_doctype_and_entities() {
+        let r = run("\n\n<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n<!DOCTYPE rss [<!ENTITY a SYSTEM \"file:///etc/passwd\">]>\
+                     <rss><channel><title>&a; &nbsp;&amp; AT&T</title></channel></rss>");
+        assert_eq!(r.root, Root::Rss);
+        assert_eq!(r.xml, "<rss version=\"2.0\"><channel><title>&amp;a; &#160;&amp; AT&amp;T</title></channel></rss>");
+    }
+
+    #[test]
+    fn inline_markup_in_titles_is_escaped() {
+        let r = run("<rss version=\"2.0\"><channel><item><title>A <b>B</b></title><link>https://x.example/</link></item></channel></rss>");
+        assert_eq!(
+            r.xml,
+            "<rss version=\"2.0\"><channel><item><title>A &lt;b&gt;B&lt;/b&gt;</title><link>https://x.example/</link></item></channel></rss>"
+        );
+    }
+
+    #[test]
+    fn atom_inline_markup_becomes_type_html_and_xhtml_is_left_alone() {
+        let r = run(
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><summary>a <p>b</p></summary>\
+                     <content type=\"xhtml\"><div>c <b>d</b></div></content></entry></feed>",
+        );
+        assert_eq!(
+            r.xml,
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><summary type=\"html\">a &lt;p&gt;b&lt;/p&gt;</summary>\
+             <content type=\"xhtml\"><div>c <b>d</b></div></content></entry></feed>"
+        );
+    }
+
+    #[test]
+    fn atom03_and_rss090_are_mapped() {
+        let r = run("<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><entry><issued>2004-01-01T00:00:00Z</issued>\
+                     <modified>2004-01-02T00:00:00Z</modified></entry></feed>");
+        assert!(
+            r.xml.contains("xmlns=\"http://www.w3.org/2005/Atom\""),
+            "{}",
+            r.xml
+        );
+        assert!(r.xml.contains("<published>2004-01-01T00:00:00Z</published><updated>2004-01-02T00:00:00Z</updated>"), "{}", r.xml);
+        let r = run("<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://my.netscape.com/rdf/simple/0.9/\"><item/></rdf:RDF>");
+        assert_eq!(r.root, Root::Rdf);
+        assert!(
+            r.xml.contains("xmlns=\"http://purl.org/rss/1.0/\""),
+            "{}",
+            r.xml
+        );
+    }
+
+    #[test]
+    fn rss_versions_and_namespaces() {
+        for (tag, want) in [
+            ("<rss>", "<rss version=\"2.0\">"),
+            ("<rss version=\"0.94\">", "<rss version=\"2.0\">"),
+            ("<rss version=\"0.91\">", "<rss version=\"0.91\">"),
+            (
+                "<rss version=\"2.0\" xmlns=\"http://backend.userland.com/rss2\">",
+                "<rss version=\"2.0\">",
+            ),
+        ] {
+            let r = run(&format!("{tag}<channel/></rss>"));
+            assert!(r.xml.starts_with(want), "{tag} -> {}", r.xml);
+        }
+    }
+
+    #[test]
+    fn broken_structure_is_closed() {
+        let r = run("<rss version=\"2.0\"><channel><item><title>x</title></channel></rss>");
+        assert_eq!(
+            r.xml,
+            "<rss version=\"2.0\"><channel><item><title>x</title></item></channel></rss>"
+        );
+        let r = run(
+            "<rss version=\"2.0\"><channel><item><title>1 < 2</title></foo></item><item><title>cut",
+        );
+        assert_eq!(
+            r.xml,
+            "<rss version=\"2.0\"><channel><item><title>1 &lt; 2</title></item><item><title>cut</title></item></channel></rss>"
+        );
+    }
+
+    #[test]
+    fn not_a_feed_root() {
+        assert_eq!(
+            run("<!DOCTYPE html><html><body/></html>").root,
+            Root::Other("html".into())
+        );
+        assert_eq!(run("no markup at all").root, Root::Missing);
+    }
+
+    #[test]
+    fn channel_link_and_item_bases_are_recorded() {
+        let r = run("<rss version=\"2.0\"><channel><title>t</title><link> https://site.example/news/ </link>\
+                     <item><title>a</title></item></channel></rss>");
+        assert_eq!(
+            r.channel_link.as_deref(),
+            Some("https://site.example/news/")
+        );
+        assert!(r.item_bases.is_empty());
+        let r = run("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"/blog/\"><entry/><entry xml:base=\"https://cdn.example/x/\"/>\
+                     <entry xml:base=\"http://[::bad\"/></feed>");
+        let bases: Vec<_> = r
+            .item_bases
             .iter()
-            .any(|a| a.name == "mode" && a.value.trim() == "xml"),
-        Some(a) => matches!(a.value.trim(), "text" | "html"),
+            .map(|b| b.as_ref().map(Url::as_str))
+            .collect();
+        assert_eq!(
+            bases,
+            vec![
+                Some("https://repair.example.org/blog/"),
+                Some("https://cdn.example/x/"),
+                Some("https://repair.example.org/blog/")
+            ]
+        );
+        assert!(
+            !r.xml.contains("[::bad"),
+            "an unusable xml:base is dropped: {}",
+            r.xml
+        );
     }
-}
 
-/// Maps the `type` of Atom text constructs to the three values feed-rs
-/// accepts for them (it rejects the whole feed on anything else).
-fn normalize_atom_type(attrs: &mut [Attr<'_>], local: &str) -> bool {
-    let Some(attr) = attrs.iter_mut().find(|a| a.name == "type") else {
-        return false;
-    };
-    let value = attr.value.trim().to_ascii_lowercase();
-    let normalized = match value.as_str() {
-        "text" | "text/plain" | "plain" => "text",
-        "html" | "text/html" | "escaped" => "html",
-        "xhtml" | "application/xhtml+xml" => "xhtml",
-        other if local == "content" && is_media_type(other) => return false,
-        _ if local == "content" => "html",
-        _ => "text",
-    };
-    if attr.value == normalized {
-        return false;
+    #[test]
+    fn items_beyond_the_limit_are_cut() {
+        let items: String = (0..5)
+            .map(|i| format!("<item><title>{i}</title></item>"))
+            .collect();
+        let r = repair(
+            &format!("<rss version=\"2.0\"><channel>{items}</channel></rss>"),
+            &Url::parse("https://x.example/").unwrap(),
+            2,
+        );
+        assert!(r.truncated);
+        assert_eq!(
+            r.xml,
+            "<rss version=\"2.0\"><channel><item><title>0</title></item><item><title>1</title></item></channel></rss>"
+        );
     }
-    attr.value = normalized.into();
-    true
-}
-
-fn is_media_type(value: &str) -> bool {
-    let mut parts = value.splitn(2, '/');
-    let valid = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|c| c.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&c))
-    };
-    matches!((parts.next(), parts.next()), (Some(t), Some(st)) if valid(t) && valid(st))
-}
-
-fn set_attr<'x>(attrs: &mut Vec<Attr<'x>>, name: &'x str, value: &'static str) {
-    match attrs.iter_mut().find(|a| a.name == name) {
-        Some(a) => a.value = value.into(),
-        None => attrs.push(Attr {
-            name,
-            value: value.into(),
-        }),
-    }
-}
-
-/// Writes the raw inner XML of a text element as escaped text whose value
-/// is the HTML it meant: CDATA content is HTML-escaped first (it was
-/// literal text), comments are dropped, and everything is then XML-escaped.
-fn escape_inner(inner: &str, out: &mut String) {
-    let mut rest = inner;
-    while !rest.is_empty() {
-        if let Some(cdata) = rest.strip_prefix("<![CDATA[") {
-            let end = cdata.find("]]>").unwrap_or(cdata.len());
-            let html = html_escape::encode_text(&cdata[..end]);
-            xml_escape_into(&html, out);
-            rest = cdata.get(end + 3..).unwrap_or("");
-        } else if let Some(comment) = rest.strip_prefix("<!--") {
-            let end = comment.find("-->").map_or(comment.len(), |e| e + 3);
-            rest = &comment[end..];
-        } else {
-            let skip = rest.chars().next().map_or(1, char::len_utf8);
-            let next = rest[skip..].find("<!").map_or(rest.len(), |i| i + skip);
-            xml_escape_into(&rest[..next], out);
-            rest = &rest[next..];
-        }
-    }
-}
-
-fn xml_escape_into(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-}
-
-struct Attrs<'a> {
-    list: Vec<Attr<'a>>,
-    /// The attributes had to be rewritten (unquoted or valueless ones,
-    /// duplicates).
-    rewritten: bool,
-}
-
-/// Parses the attributes of a start tag leniently: unquoted values are
-/// accepted, valueless attributes and duplicates dropped.
-fn parse_attrs(tag: &str) -> Attrs<'_> {
-    let b = tag.as_bytes();
-    let mut list: Vec<Attr<'_>> = Vec::new();
-    let mut rewritten = false;
-    let mut i = 0;
-    while i < b.len() {
-        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
-            i += 1;
-        }
-        let start = i;
-        while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'=' {
-            i += 1;
-        }
-        if start == i {
-            break;
-        }
-        let name = &tag[start..i];
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= b.len() || b[i] != b'=' {
-            rewritten = true;
-            continue;
-        }
-        i += 1;
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let value = if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
-            let quote = b[i];
-            let vstart = i + 1;
-            let vend = b[vstart..]
-                .iter()
-                .position(|&c| c == quote)
-                .map_or(b.len(), |p| vstart + p);
-            i = (vend + 1).min(b.len());
-            if quote == b'\'' && tag[vstart..vend].contains('"') {
-                rewritten = true;
-            }
-            &tag[vstart..vend]
-        } else {
-            let vstart = i;
-            while i < b.len() && !b[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            rewritten = true;
-            &tag[vstart..i]
-        };
-        if list.iter().any(|a| a.name == name) {
-            rewritten = true;
-            continue;
-        }
-        list.push(Attr {
-            name,
-            value: value.into(),
-        });
-    }
-    Attrs { list, rewritten }
-}
-
-/// End of an element name starting at `from`.
-fn name_end(b: &[u8], from: usize) -> usize {
-    let mut i = from;
-    while i < b.len() && !b[i].is_ascii_whitespace() && !matches!(b[i], b'>' | b'/' | b'<') {
-        i += 1;
-    }
-    i
-}
-
-/// Finds the `>` closing a start tag (quotes respected). Returns its
-/// position and where the document continues; a `<` before any `>` ends a
-/// broken tag early. `None` when the document ends inside the tag.
-fn tag_end(b: &[u8], from: usize) -> Option<(usize, usize)> {
-    let mut i = from;
-    let mut quote: Option<u8> = None;
-    while i < b.len() {
-        let c = b[i];
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == b'"' || c == b'\'' => quote = Some(c),
-            None if c == b'>' => return Some((i, i + 1)),
-            None if c == b'<' => return Some((i, i)),
-            None => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Skips `<!DOCTYPE ...>` (with an internal subset) or another `<!...>`
-/// declaration starting at `k`.
-fn skip_declaration(b: &[u8], k: usize) -> Option<usize> {
-    let mut i = k + 2;
-    let mut in_subset = false;
-    let mut quote: Option<u8> = None;
-    while i < b.len() {
-        let c = b[i];
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => match c {
-                b'"' | b'\'' => quote = Some(c),
-                b'[' => in_subset = true,
-                b']' => in_subset = false,
-                b'>' if !in_subset => return Some(i + 1),
-                _ => {}
-            },
-        }
-        i += 1;
-    }
-    None
-}
-
-fn find_byte(b: &[u8], from: usize, needle: u8) -> Option<usize> {
-    b.get(from..)?
-        .iter()
-        .position(|&c| c == needle)
-        .map(|p| from + p)
-}
-
-fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    let hay = b.get(from..)?;
-    let first = needle[0];
-    let mut i = 0;
-    while let Some(p) = hay[i..].iter().position(|&c| c == first) {
-        let at = i + p;
-        if hay[at..].starts_with(needle) {
-            return Some(from + at);
-        }
-        i = at + 1;
-    }
-    None
 }
