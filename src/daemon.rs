@@ -41,7 +41,10 @@ pub async fn run(path: PathBuf, config: Config) -> anyhow::Result<()> {
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         interval
     });
-    notify(&[NotifyState::Ready, NotifyState::Status(&daemon.status_line())]);
+    notify(&[
+        NotifyState::Ready,
+        NotifyState::Status(&daemon.status_line()),
+    ]);
     tracing::info!(
         sources = daemon.config.sources.len(),
         config = %daemon.path.display(),
@@ -143,7 +146,11 @@ impl Daemon {
     /// A source whose last attempt is older than its latest scheduled time
     /// is due now, once; the others keep their schedule. So a restart
     /// catches up on what was missed without polling everything at start.
-    fn schedule_after_restart(&mut self, source: &SourceConfig, now: DateTime<Utc>) -> anyhow::Result<()> {
+    fn schedule_after_restart(
+        &mut self,
+        source: &SourceConfig,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
         if !source.enabled {
             self.due.remove(&source.name);
             return Ok(());
@@ -230,7 +237,11 @@ impl Daemon {
     fn render_if_dirty(&mut self) -> anyhow::Result<()> {
         if self.dirty {
             let report = render::render_all(&self.config, &self.store)?;
-            tracing::debug!(written = report.written, unchanged = report.unchanged, "rendered");
+            tracing::debug!(
+                written = report.written,
+                unchanged = report.unchanged,
+                "rendered"
+            );
             self.dirty = false;
         }
         Ok(())
@@ -262,10 +273,13 @@ impl Daemon {
         let old = std::mem::replace(&mut self.config, Arc::clone(&new));
         self.pipeline = pipeline;
         let now = Utc::now();
-        self.due.retain(|name, _| new.source(name).is_some_and(|s| s.enabled));
+        self.due
+            .retain(|name, _| new.source(name).is_some_and(|s| s.enabled));
         for source in &new.sources {
             let unchanged = old.source(&source.name).is_some_and(|o| {
-                o.url == source.url && o.schedule.expr == source.schedule.expr && o.enabled == source.enabled
+                o.url == source.url
+                    && o.schedule.expr == source.schedule.expr
+                    && o.enabled == source.enabled
             });
             if !unchanged || !self.due.contains_key(&source.name) {
                 self.schedule_after_restart(source, now)?;
@@ -282,7 +296,9 @@ impl Daemon {
             .due
             .values()
             .min()
-            .map_or("nothing scheduled".to_string(), |t| format!("next poll {}", rfc3339(*t)));
+            .map_or("nothing scheduled".to_string(), |t| {
+                format!("next poll {}", rfc3339(*t))
+            });
         match &self.last_cycle {
             None => format!("{} sources; {next}", self.config.sources.len()),
             Some((at, report)) => format!("{} {}; {next}", rfc3339(*at), report.summary()),

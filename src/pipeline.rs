@@ -209,7 +209,11 @@ impl Pipeline {
         Ok(report)
     }
 
-    async fn fetch_and_parse(&self, source: SourceConfig, state: SourceState) -> (SourceConfig, Polled) {
+    async fn fetch_and_parse(
+        &self,
+        source: SourceConfig,
+        state: SourceState,
+    ) -> (SourceConfig, Polled) {
         let polled = match self.fetcher.fetch(&source.url, &state.validators).await {
             Err(e) => Polled::Failed {
                 message: e.message,
@@ -327,7 +331,12 @@ pub fn next_due(
         None => now,
     };
     let at = source.schedule.next_after(after, tz)?;
-    Some(at + jitter(&source.name, source.schedule.next_after(at, tz).map(|n| n - at)))
+    Some(
+        at + jitter(
+            &source.name,
+            source.schedule.next_after(at, tz).map(|n| n - at),
+        ),
+    )
 }
 
 /// A fixed offset per source (a tenth of its interval, at most a minute), so
@@ -381,8 +390,12 @@ mod tests {
             .map(|i| jitter(&format!("source {i}"), quarter))
             .collect();
         assert!(spread.len() > 30, "forty sources get different offsets");
-        assert!(spread.iter().all(|j| *j >= chrono::Duration::zero() && *j < chrono::Duration::seconds(60)));
-        assert!(jitter("x", Some(chrono::Duration::seconds(1))) < chrono::Duration::milliseconds(100));
+        assert!(spread
+            .iter()
+            .all(|j| *j >= chrono::Duration::zero() && *j < chrono::Duration::seconds(60)));
+        assert!(
+            jitter("x", Some(chrono::Duration::seconds(1))) < chrono::Duration::milliseconds(100)
+        );
         assert_eq!(jitter("x", None), chrono::Duration::zero());
     }
 

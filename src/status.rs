@@ -68,7 +68,15 @@ pub fn collect(config: &Config, states: &[SourceState], now: DateTime<Utc>) -> V
 
 /// A plain table for people: one row per source, errors last so they can be long.
 pub fn table(rows: &[SourceStatus]) -> String {
-    let headers = ["NAME", "STATE", "LAST ATTEMPT", "LAST SUCCESS", "ITEMS", "NEXT DUE", "LAST ERROR"];
+    let headers = [
+        "NAME",
+        "STATE",
+        "LAST ATTEMPT",
+        "LAST SUCCESS",
+        "ITEMS",
+        "NEXT DUE",
+        "LAST ERROR",
+    ];
     let cells: Vec<[String; 7]> = rows
         .iter()
         .map(|r| {
