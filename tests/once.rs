@@ -436,7 +436,7 @@ fn status_reports_every_source() {
     assert!(
         table
             .lines()
-            .any(|l| l.starts_with("Broken Outlet") && l.contains("failing")),
+            .any(|l| l.starts_with("Broken Outlet") && l.contains("backing off")),
         "{table}"
     );
 }
