@@ -89,7 +89,20 @@ pub fn parse_feed_with(
 }
 
 fn parse_xml(text: &str, base_url: &Url, limits: &Limits) -> Result<RawFeed, ParseError> {
-    let repaired = repair::repair(text, base_url, limits.max_items);
+    let mut repaired = repair::repair(text, base_url, limits.max_items);
+    // Server warnings printed before the feed (`<b>Warning</b>: ...`) make
+    // their markup look like the root; the feed itself starts further on.
+    if let Root::Other(name) = &repaired.root {
+        if !name.eq_ignore_ascii_case("html") {
+            if let Some(start) = ["<rss", "<rdf:RDF", "<feed"]
+                .iter()
+                .filter_map(|m| text.find(m))
+                .min()
+            {
+                repaired = repair::repair(&text[start..], base_url, limits.max_items);
+            }
+        }
+    }
     let rss_like = match &repaired.root {
         Root::Rss | Root::Rdf => true,
         Root::AtomFeed | Root::AtomEntry => false,

@@ -423,6 +423,17 @@ fn broken_documents_fail_with_a_message_or_recover() {
     let feed = parse_feed(truncated, None, &base, now()).unwrap();
     assert_eq!(feed.items.len(), 2);
     assert_eq!(feed.items[1].title, "Second 1 < 2");
+    // A PHP warning printed before the feed.
+    let warning = b"<br />\n<b>Warning</b>:  Undefined variable $x in <b>/var/www/feed.php</b> on line <b>3</b><br />\n\
+                    <?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>After warning</title></channel></rss>";
+    assert_eq!(
+        parse_feed(warning, None, &base, now())
+            .unwrap()
+            .meta
+            .title
+            .as_deref(),
+        Some("After warning")
+    );
     // A declaration in the middle of the document made feed-rs panic.
     let late_decl = b"<!-- c --><?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss><channel><title>x</title></channel></rss>";
     assert_eq!(
