@@ -296,7 +296,9 @@ fn watchdog_is_fed_when_systemd_asks() {
     let config = write_config(dir.path(), &server, &[("A", "/a.rss")]);
     let socket_path = dir.path().join("notify.sock");
     let notify = UnixDatagram::bind(&socket_path).expect("bind");
-    notify.set_read_timeout(Some(Duration::from_millis(100))).expect("timeout");
+    notify
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .expect("timeout");
     let child = Command::new(env!("CARGO_BIN_EXE_feedmill"))
         .arg("--config")
         .arg(&config)
@@ -306,7 +308,11 @@ fn watchdog_is_fed_when_systemd_asks() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start");
-    let mut daemon = Daemon { child, notify, messages: Vec::new() };
+    let mut daemon = Daemon {
+        child,
+        notify,
+        messages: Vec::new(),
+    };
     daemon.wait_for_notify(Duration::from_secs(10), |m| m.contains("READY=1"));
     for _ in 0..3 {
         daemon.wait_for_notify(Duration::from_secs(2), |m| m.contains("WATCHDOG=1"));
@@ -318,7 +324,10 @@ fn watchdog_is_fed_when_systemd_asks() {
 #[test]
 fn a_restart_polls_only_what_is_due() {
     let server = FixtureServer::start();
-    server.set("/seen.rss", Route::feed(fixture("e2e/kosovo-online.rss"), RSS));
+    server.set(
+        "/seen.rss",
+        Route::feed(fixture("e2e/kosovo-online.rss"), RSS),
+    );
     server.set("/new.rss", Route::feed(fixture("e2e/telegrafi.rss"), RSS));
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("feedmill.toml");
@@ -332,13 +341,25 @@ fn a_restart_polls_only_what_is_due() {
     ok(feedmill(&config, &["once"]));
     assert_eq!(server.requests("/seen.rss").len(), 1);
     // A source added since: never polled, so due at once.
-    std::fs::write(&config, format!("{text}[[source]]\nname = \"New\"\nurl = \"{}\"\n", server.url("/new.rss")))
-        .expect("write");
+    std::fs::write(
+        &config,
+        format!(
+            "{text}[[source]]\nname = \"New\"\nurl = \"{}\"\n",
+            server.url("/new.rss")
+        ),
+    )
+    .expect("write");
     let mut daemon = Daemon::start(dir.path(), &config);
     daemon.wait_for_notify(Duration::from_secs(10), |m| m.contains("READY=1"));
-    wait_until(Duration::from_secs(10), "the new source polled", || !server.requests("/new.rss").is_empty());
+    wait_until(Duration::from_secs(10), "the new source polled", || {
+        !server.requests("/new.rss").is_empty()
+    });
     std::thread::sleep(Duration::from_millis(1500));
     let (status, _, stderr) = daemon.stop();
     assert!(status.success(), "{stderr}");
-    assert_eq!(server.requests("/seen.rss").len(), 1, "a source polled recently is not polled at start");
+    assert_eq!(
+        server.requests("/seen.rss").len(),
+        1,
+        "a source polled recently is not polled at start"
+    );
 }

@@ -440,3 +440,37 @@ fn status_reports_every_source() {
         "{table}"
     );
 }
+
+#[test]
+fn a_permanent_redirect_is_followed_and_reported() {
+    let server = FixtureServer::start();
+    server.set("/new-home.rss", Route::feed(fixture("e2e/kossev.rss"), RSS));
+    let mut moved = Route::status(301);
+    moved
+        .headers
+        .push(("Location".into(), server.url("/new-home.rss")));
+    server.set("/old.rss", moved);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("feedmill.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database = \"f.db\"\n[output]\npath = \"out/feed.atom\"\n[[source]]\nname = \"Moved\"\nurl = \"{}\"\n",
+            server.url("/old.rss")
+        ),
+    )
+    .expect("write");
+    ok(feedmill(&config, &["once"]));
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_slice(&ok(feedmill(&config, &["status", "--json"])).stdout).expect("json");
+    assert_eq!(rows[0]["items"], 2);
+    assert_eq!(
+        rows[0]["redirected_to"],
+        serde_json::Value::String(server.url("/new-home.rss"))
+    );
+    let table = stdout(&ok(feedmill(&config, &["status"])));
+    assert!(
+        table.contains("moved permanently") && table.contains("update the config"),
+        "{table}"
+    );
+}
