@@ -34,7 +34,10 @@ pub struct Validators {
 #[derive(Debug)]
 pub enum FetchOutcome {
     /// 304: nothing to parse or store.
-    NotModified,
+    NotModified {
+        /// Until when the server says its answer stays fresh.
+        fresh_until: Option<DateTime<Utc>>,
+    },
     Fetched(FetchedBody),
 }
 
@@ -49,6 +52,10 @@ pub struct FetchedBody {
     /// Set when a permanent redirect (301/308) was followed: the address the
     /// user should put in the config.
     pub permanent_redirect: Option<Url>,
+    /// Until when the server says its answer stays fresh (Cache-Control
+    /// `max-age`, else `Expires`); uncapped: the caller decides how much
+    /// to honour.
+    pub fresh_until: Option<DateTime<Utc>>,
 }
 
 /// A failed fetch: one sentence naming the URL.
@@ -197,7 +204,9 @@ impl Fetcher {
                 continue;
             }
             if status == StatusCode::NOT_MODIFIED {
-                return Ok(FetchOutcome::NotModified);
+                return Ok(FetchOutcome::NotModified {
+                    fresh_until: fresh_until(response.headers(), Utc::now()),
+                });
             }
             if !status.is_success() {
                 let retry_after = match status {
@@ -221,6 +230,7 @@ impl Fetcher {
                 etag: header_string(headers, reqwest::header::ETAG),
                 last_modified: header_string(headers, reqwest::header::LAST_MODIFIED),
             };
+            let fresh_until = fresh_until(headers, Utc::now());
             let body = self.read_body(url, &current, response).await?;
             let permanent_redirect = (visited.len() > 1 && all_permanent).then(|| current.clone());
             return Ok(FetchOutcome::Fetched(FetchedBody {
@@ -229,6 +239,7 @@ impl Fetcher {
                 validators,
                 final_url: current,
                 permanent_redirect,
+                fresh_until,
             }));
         }
     }
@@ -378,6 +389,37 @@ fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<DateTime<Utc>>
     Some(at.clamp(now, max))
 }
 
+/// How long a response stays fresh by its headers: `Cache-Control:
+/// max-age` (ignored with `no-cache`/`no-store`), else `Expires` read
+/// against the server's `Date` (so a wrong server clock does not matter).
+fn fresh_until(headers: &HeaderMap, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let http_date = |name| {
+        let value = headers.get(name)?.to_str().ok()?;
+        DateTime::parse_from_rfc2822(value.trim())
+            .ok()
+            .map(|d| d.with_timezone(&Utc))
+    };
+    let mut max_age = None;
+    for value in headers.get_all(reqwest::header::CACHE_CONTROL) {
+        for directive in value.to_str().unwrap_or("").split(',') {
+            let directive = directive.trim().to_ascii_lowercase();
+            if directive == "no-cache" || directive == "no-store" {
+                return None;
+            }
+            if let Some(secs) = directive.strip_prefix("max-age=") {
+                max_age = secs.trim_matches('"').parse::<u32>().ok();
+            }
+        }
+    }
+    if let Some(secs) = max_age {
+        return Some(now + chrono::Duration::seconds(i64::from(secs)));
+    }
+    let expires = http_date(reqwest::header::EXPIRES)?;
+    let server_now = http_date(reqwest::header::DATE).unwrap_or(now);
+    let lifetime = expires - server_now;
+    (lifetime > chrono::Duration::zero()).then(|| now + lifetime)
+}
+
 /// The per-host limit's key: host and port (scheme default when absent).
 fn host_key(url: &Url) -> String {
     format!(
@@ -409,6 +451,36 @@ fn human_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn freshness_comes_from_max_age_or_expires() {
+        let now = DateTime::parse_from_rfc3339("2024-05-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let headers = |pairs: &[(&'static str, &str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.append(*k, HeaderValue::from_str(v).unwrap());
+            }
+            h
+        };
+        let minutes = |m| Some(now + chrono::Duration::minutes(m));
+        let table: [(&[(&'static str, &str)], _); 7] = [
+            (&[("cache-control", "public, max-age=600")], minutes(10)),
+            (&[("cache-control", "max-age=\"60\"")], minutes(1)),
+            (&[("cache-control", "no-cache, max-age=600")], None),
+            (&[("cache-control", "max-age=soon")], None),
+            (
+                &[("expires", "Wed, 01 May 2024 12:30:00 GMT"), ("date", "Wed, 01 May 2024 12:00:00 GMT")],
+                minutes(30),
+            ),
+            (&[("expires", "Wed, 01 May 2024 09:00:00 GMT")], None),
+            (&[], None),
+        ];
+        for (pairs, want) in table {
+            assert_eq!(fresh_until(&headers(pairs), now), want, "{pairs:?}");
+        }
+    }
 
     #[test]
     fn retry_after_reads_seconds_and_http_dates_and_caps_them() {

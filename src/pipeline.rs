@@ -219,7 +219,7 @@ impl Pipeline {
                 message: e.message,
                 retry_after: e.retry_after,
             },
-            Ok(FetchOutcome::NotModified) => Polled::NotModified,
+            Ok(FetchOutcome::NotModified { fresh_until }) => Polled::NotModified { fresh_until },
             Ok(FetchOutcome::Fetched(fetched)) => {
                 let body_hash = hex(&Sha256::digest(&fetched.body));
                 if state.body_hash.as_deref() == Some(body_hash.as_str()) {

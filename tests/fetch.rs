@@ -184,14 +184,14 @@ fn config() -> HttpConfig {
 async fn get(fetcher: &Fetcher, url: &Url) -> FetchedBody {
     match fetcher.fetch(url, &Validators::default()).await.unwrap() {
         FetchOutcome::Fetched(b) => b,
-        FetchOutcome::NotModified => panic!("unexpected 304 from {url}"),
+        FetchOutcome::NotModified { .. } => panic!("unexpected 304 from {url}"),
     }
 }
 
 async fn get_err(fetcher: &Fetcher, url: &Url) -> feedmill::fetch::FetchError {
     match fetcher.fetch(url, &Validators::default()).await {
         Err(e) => e,
-        Ok(FetchOutcome::NotModified) => panic!("{url}: expected an error, got 304"),
+        Ok(FetchOutcome::NotModified { .. }) => panic!("{url}: expected an error, got 304"),
         Ok(FetchOutcome::Fetched(b)) => {
             panic!("{url}: expected an error, got {} bytes", b.body.len())
         }
@@ -246,7 +246,7 @@ async fn a_conditional_request_sends_the_validators_and_a_304_is_not_modified() 
     let url = server.url("/feed");
     let first = get(&fetcher, &url).await;
     let second = fetcher.fetch(&url, &first.validators).await.unwrap();
-    assert!(matches!(second, FetchOutcome::NotModified), "{second:?}");
+    assert!(matches!(second, FetchOutcome::NotModified { .. }), "{second:?}");
     let seen = server.seen();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[1].header("if-none-match"), Some("\"v1\""));
