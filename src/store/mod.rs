@@ -14,6 +14,7 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use crate::fetch::Validators;
 use crate::model::{Entry, FeedMeta, Item};
 
+pub mod near;
 mod read;
 mod schema;
 mod write;
