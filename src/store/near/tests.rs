@@ -13,12 +13,15 @@ fn dup(a: (&str, Option<&str>), b: (&str, Option<&str>), gap_h: u64) -> bool {
     there
 }
 
+/// A title and an optional lead.
+type Text<'a> = (&'a str, Option<&'a str>);
+
 const LEAD: &str = "Predsednik Srbije Aleksandar Vučić izjavio je danas u Beogradu da Srbija neće priznati Kosovo.";
 
 #[test]
 fn rules_table() {
     #[rustfmt::skip]
-    let table: &[(&str, (&str, Option<&str>), (&str, Option<&str>), u64, bool)] = &[
+    let table: &[(&str, Text, Text, u64, bool)] = &[
         ("Latin and Cyrillic", ("Vučić: Srbija neće priznati Kosovo", None), ("Вучић: Србија неће признати Косово", None), 1, true),
         ("label prefix", ("FOTO: Snežni nanosi blokirali put Novi Pazar – Tutin", None), ("Snežni nanosi blokirali put Novi Pazar-Tutin", None), 1, true),
         ("label suffix", ("Protest ispred Skupštine Kosova (VIDEO)", None), ("Protest ispred Skupštine Kosova", None), 1, true),
