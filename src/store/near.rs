@@ -63,6 +63,16 @@ impl Default for NearDupSettings {
     }
 }
 
+impl From<&crate::config::DedupConfig> for NearDupSettings {
+    fn from(c: &crate::config::DedupConfig) -> Self {
+        NearDupSettings {
+            enabled: c.near_duplicates,
+            threshold: c.threshold,
+            window: c.window,
+        }
+    }
+}
+
 /// What near-duplicate detection knows of one item's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Signature {

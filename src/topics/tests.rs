@@ -6,6 +6,7 @@ fn topic(name: &str, keywords: &[&str], exclude: &[&str]) -> TopicConfig {
         label: None,
         keywords: keywords.iter().map(|s| s.to_string()).collect(),
         exclude: exclude.iter().map(|s| s.to_string()).collect(),
+        regions: Vec::new(),
     }
 }
 
