@@ -34,6 +34,8 @@ pub struct MatcherError {
 #[derive(Debug, Clone)]
 pub struct Matcher {
     names: Vec<String>,
+    /// Per topic: the regions it is limited to (empty: every region).
+    regions: Vec<Vec<String>>,
     /// `None` when no keyword folds to anything.
     automaton: Option<AhoCorasick>,
     /// For each pattern of the automaton: which topics use it, and whether
@@ -95,6 +97,7 @@ impl Matcher {
         };
         Ok(Matcher {
             names: topics.iter().map(|t| t.name.clone()).collect(),
+            regions: topics.iter().map(|t| t.regions.clone()).collect(),
             automaton,
             owners,
             fingerprint: fingerprint(topics),
@@ -102,11 +105,25 @@ impl Matcher {
     }
 
     /// Names of the topics whose keywords match `text` and whose excludes do
-    /// not, in config order.
+    /// not, in config order. Topics limited to regions do not apply: use
+    /// [`Matcher::topics_in`] for an item whose source has a region.
     pub fn topics(&self, text: &str) -> Vec<String> {
+        self.topics_in(text, None)
+    }
+
+    /// Like [`Matcher::topics`] for an item from a source in `region`: a
+    /// topic limited to regions applies only when `region` is one of them.
+    pub fn topics_in(&self, text: &str, region: Option<&str>) -> Vec<String> {
+        let applies = |i: usize| {
+            let limit = &self.regions[i];
+            limit.is_empty() || region.is_some_and(|r| limit.iter().any(|l| l == r))
+        };
         let Some(automaton) = &self.automaton else {
             return Vec::new();
         };
+        if !(0..self.names.len()).any(applies) {
+            return Vec::new();
+        }
         let mut haystack = String::with_capacity(text.len() + 2);
         haystack.push(' ');
         fold::fold_append(text, &mut haystack);
@@ -125,13 +142,13 @@ impl Matcher {
         self.names
             .iter()
             .enumerate()
-            .filter(|&(i, _)| hit[i] && !vetoed[i])
+            .filter(|&(i, _)| hit[i] && !vetoed[i] && applies(i))
             .map(|(_, name)| name.clone())
             .collect()
     }
 
     /// A stable hash (hex SHA-256) of everything in the topic configuration
-    /// that decides tagging (names, keywords, excludes, their order) and of
+    /// that decides tagging (names, keywords, excludes, regions, their order) and of
     /// the matching rules themselves; labels are left out since they do not
     /// change which items get a topic. Stored items are re-tagged when it
     /// changes.
@@ -177,6 +194,19 @@ fn fingerprint(topics: &[TopicConfig]) -> String {
             for keyword in list {
                 field(keyword.as_bytes());
             }
+        }
+    }
+    // Regions come after every topic (the topic count above says where
+    // that is), and only for limited topics, so configurations without
+    // regions keep the fingerprint they had before regions existed.
+    for (i, topic) in topics.iter().enumerate() {
+        if topic.regions.is_empty() {
+            continue;
+        }
+        field(&(i as u64).to_le_bytes());
+        field(&(topic.regions.len() as u64).to_le_bytes());
+        for region in &topic.regions {
+            field(region.as_bytes());
         }
     }
     let digest = hasher.finalize();
