@@ -22,47 +22,136 @@ pub(crate) fn fold_append(text: &str, out: &mut String) {
     out.reserve(text.len());
     // A separator is only written once a following word shows up, which
     // collapses runs and trims both ends without a second pass.
-    let mut pending_space = !out.is_empty() && !out.ends_with(' ');
-    let mut push = |piece: FoldedChar, out: &mut String| match piece {
-        FoldedChar::Ignore => {}
-        FoldedChar::Separator => pending_space = !out.is_empty() && !out.ends_with(' '),
-        FoldedChar::Char(c) => {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
+    let pending_space = !out.is_empty() && !out.ends_with(' ');
+    let mut w = Writer { out, pending_space };
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_alphanumeric() {
+            // Fast path: a run of ASCII letters and digits is copied whole
+            // and lower-cased in place (English, and most of Latin-script
+            // Albanian and Serbian).
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
             }
-            out.push(c);
-        }
-        FoldedChar::Str(s) => {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push_str(s);
-        }
-    };
-    for c in text.chars() {
-        if c.is_ascii() {
-            // Fast path: the bulk of English and Latin-script news text.
-            let piece = if c.is_ascii_alphanumeric() {
-                FoldedChar::Char(c.to_ascii_lowercase())
-            } else {
-                FoldedChar::Separator
-            };
-            push(piece, out);
+            w.word_start();
+            let at = w.out.len();
+            w.out.push_str(&text[start..i]);
+            w.out[at..].make_ascii_lowercase();
             continue;
         }
-        for lower in c.to_lowercase() {
-            decompose_compatible(lower, |d| {
-                // Compatibility decompositions can yield capitals (ℌ → H).
-                for l in d.to_lowercase() {
-                    push(fold_char(l), out);
-                }
-            });
+        if b.is_ascii() {
+            w.piece(FoldedChar::Separator);
+            i += 1;
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        i += c.len_utf8();
+        match table().get((c as usize).wrapping_sub(TABLE_START)) {
+            Some(Entry::Ignore) => {}
+            Some(Entry::Separator) => w.piece(FoldedChar::Separator),
+            Some(Entry::Char(f)) => w.piece(FoldedChar::Char(*f)),
+            Some(Entry::Str(s)) => w.piece(FoldedChar::Str(s)),
+            Some(Entry::Slow) | None => fold_slow(c, &mut |p| w.piece(p)),
         }
     }
 }
 
+/// Appends folded pieces, writing a word separator only between words.
+struct Writer<'a> {
+    out: &'a mut String,
+    pending_space: bool,
+}
+
+impl Writer<'_> {
+    fn word_start(&mut self) {
+        if self.pending_space {
+            self.out.push(' ');
+            self.pending_space = false;
+        }
+    }
+
+    fn piece(&mut self, piece: FoldedChar) {
+        match piece {
+            FoldedChar::Ignore => {}
+            FoldedChar::Separator => {
+                self.pending_space = !self.out.is_empty() && !self.out.ends_with(' ')
+            }
+            FoldedChar::Char(c) => {
+                self.word_start();
+                self.out.push(c);
+            }
+            FoldedChar::Str(s) => {
+                self.word_start();
+                self.out.push_str(s);
+            }
+        }
+    }
+}
+
+/// Folds one non-ASCII character the long way: lower-case, decompose,
+/// lower-case again (compatibility decompositions can yield capitals:
+/// ℌ → H), then fold each resulting character.
+fn fold_slow(c: char, emit: &mut dyn FnMut(FoldedChar)) {
+    for lower in c.to_lowercase() {
+        decompose_compatible(lower, |d| {
+            for l in d.to_lowercase() {
+                emit(fold_char(l));
+            }
+        });
+    }
+}
+
+/// The first code point of [`table`]: everything below is ASCII.
+const TABLE_START: usize = 0x80;
+/// One past the last: Latin-1, Latin Extended-A/B, IPA, Greek and Cyrillic,
+/// which is every letter of the region's news in any script.
+const TABLE_END: usize = 0x530;
+
+/// What [`fold_slow`] makes of one character, when that is a single piece.
+#[derive(Clone, Copy)]
+enum Entry {
+    Ignore,
+    Separator,
+    Char(char),
+    Str(&'static str),
+    /// Several pieces (`ǆ` → `d`, `z`): folded the long way each time.
+    Slow,
+}
+
+/// [`fold_slow`] precomputed for U+0080..U+0530, built on first use: the
+/// decomposition and case tables cost more per character than the fold.
+fn table() -> &'static [Entry] {
+    static TABLE: std::sync::OnceLock<Vec<Entry>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (TABLE_START..TABLE_END)
+            .map(|cp| {
+                let Some(c) = char::from_u32(cp as u32) else {
+                    return Entry::Slow;
+                };
+                let mut pieces = Vec::new();
+                fold_slow(c, &mut |p| {
+                    if !matches!(p, FoldedChar::Ignore) {
+                        pieces.push(p)
+                    }
+                });
+                match pieces.as_slice() {
+                    [] => Entry::Ignore,
+                    [FoldedChar::Separator] => Entry::Separator,
+                    [FoldedChar::Char(f)] => Entry::Char(*f),
+                    [FoldedChar::Str(s)] => Entry::Str(s),
+                    _ => Entry::Slow,
+                }
+            })
+            .collect()
+    })
+}
+
+#[derive(Clone, Copy)]
 enum FoldedChar {
     /// Dropped without separating words (combining marks, soft hyphens).
     Ignore,
@@ -251,6 +340,26 @@ mod tests {
         ];
         for (latin, cyr) in pairs {
             assert_eq!(folded(latin), folded(cyr), "{latin} vs {cyr}");
+        }
+    }
+
+    /// The precomputed table must fold exactly as the long way does, for
+    /// every character it covers, alone and inside words.
+    #[test]
+    fn table_agrees_with_the_slow_path() {
+        for cp in TABLE_START..TABLE_END {
+            let Some(c) = char::from_u32(cp as u32) else {
+                continue;
+            };
+            let mut slow = String::from("a");
+            let mut w = Writer {
+                out: &mut slow,
+                pending_space: false,
+            };
+            fold_slow(c, &mut |p| w.piece(p));
+            w.piece(FoldedChar::Char('b'));
+            let text = format!("a{c}b");
+            assert_eq!(folded(&text), slow, "U+{cp:04X} {c:?}");
         }
     }
 

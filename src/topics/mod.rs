@@ -11,7 +11,7 @@ mod fold;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use sha2::{Digest, Sha256};
 
 use crate::config::TopicConfig;
@@ -21,6 +21,10 @@ pub use fold::fold;
 /// Bumped whenever folding or matching rules change, so that the fingerprint
 /// changes and stored items are re-tagged under the new rules.
 const RULES_VERSION: &str = "feedmill-topics-1";
+
+/// Up to this many distinct patterns the automaton is a full DFA (a few
+/// megabytes at most for keyword-sized patterns).
+const DFA_MAX_PATTERNS: usize = 20_000;
 
 /// The matcher could not be built from the topic configuration.
 #[derive(Debug, thiserror::Error)]
@@ -86,8 +90,14 @@ impl Matcher {
             // Standard semantics are required for overlapping search, which
             // reports every pattern ending at each position: a keyword inside
             // a longer keyword ("eu" in "eu army") must still count.
+            //
+            // A full DFA scans fastest (one table lookup per byte); its size
+            // grows with the patterns, so very large configs leave the
+            // choice to the crate, which falls back to a compact NFA.
+            let kind = (patterns.len() <= DFA_MAX_PATTERNS).then_some(AhoCorasickKind::DFA);
             let built = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
+                .kind(kind)
                 .build(&patterns)
                 .map_err(|source| MatcherError {
                     patterns: patterns.len(),
