@@ -20,75 +20,141 @@ pub fn fold(text: &str, out: &mut String) {
 /// put between what `out` already ends with and the first folded word.
 pub(crate) fn fold_append(text: &str, out: &mut String) {
     out.reserve(text.len());
+    let at_start = out.is_empty() || out.ends_with(' ');
+    fold_into(text, out, at_start);
+}
+
+/// Where folded text goes: a `String`, or the topic automaton stepping
+/// through it byte by byte (so matching needs no folded copy).
+pub(crate) trait Sink {
+    fn push_char(&mut self, c: char);
+    fn push_str(&mut self, s: &str);
+}
+
+impl Sink for String {
+    #[inline(always)]
+    fn push_char(&mut self, c: char) {
+        self.push(c);
+    }
+    #[inline(always)]
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s);
+    }
+}
+
+/// Folds `text` into `sink`. `at_start`: nothing precedes, or what does
+/// ends with a space; otherwise a space is put before the first word.
+pub(crate) fn fold_into<S: Sink>(text: &str, sink: &mut S, at_start: bool) {
     // A separator is only written once a following word shows up, which
     // collapses runs and trims both ends without a second pass.
-    let pending_space = !out.is_empty() && !out.ends_with(' ');
-    let mut w = Writer { out, pending_space };
+    let mut w = Writer {
+        out: sink,
+        at_start,
+        pending_space: !at_start,
+    };
     let bytes = text.as_bytes();
+    let table = table();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b.is_ascii_alphanumeric() {
-            // Fast path: a run of ASCII letters and digits is copied whole
-            // and lower-cased in place (English, and most of Latin-script
-            // Albanian and Serbian).
-            let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-                i += 1;
-            }
-            w.word_start();
-            let at = w.out.len();
-            w.out.push_str(&text[start..i]);
-            w.out[at..].make_ascii_lowercase();
-            continue;
-        }
         if b.is_ascii() {
-            w.piece(FoldedChar::Separator);
+            // ASCII (the bulk of English and Latin-script Albanian and
+            // Serbian): a byte table says lower-cased letter or separator.
+            match ASCII[usize::from(b)] {
+                0 => w.separator(),
+                f => w.push(char::from(f)),
+            }
             i += 1;
             continue;
         }
-        let Some(c) = text[i..].chars().next() else {
-            break;
+        // Two-byte UTF-8 (all of Latin-1, Latin Extended, Greek and
+        // Cyrillic) is decoded by hand: it is the whole non-ASCII load of
+        // the region's text, and the table covers exactly that range.
+        let c = match bytes.get(i + 1) {
+            Some(&b2) if (0xC2..=0xDF).contains(&b) && b2 & 0xC0 == 0x80 => {
+                i += 2;
+                (usize::from(b & 0x1F) << 6) | usize::from(b2 & 0x3F)
+            }
+            _ => {
+                let Some(c) = text[i..].chars().next() else {
+                    break;
+                };
+                i += c.len_utf8();
+                c as usize
+            }
         };
-        i += c.len_utf8();
-        match table().get((c as usize).wrapping_sub(TABLE_START)) {
+        match table.get(c.wrapping_sub(TABLE_START)) {
             Some(Entry::Ignore) => {}
-            Some(Entry::Separator) => w.piece(FoldedChar::Separator),
-            Some(Entry::Char(f)) => w.piece(FoldedChar::Char(*f)),
-            Some(Entry::Str(s)) => w.piece(FoldedChar::Str(s)),
-            Some(Entry::Slow) | None => fold_slow(c, &mut |p| w.piece(p)),
+            Some(Entry::Separator) => w.separator(),
+            Some(Entry::Char(f)) => w.push(*f),
+            Some(Entry::Str(s)) => w.push_str(s),
+            Some(Entry::Slow) | None => {
+                if let Some(c) = char::from_u32(c as u32) {
+                    fold_slow(c, &mut |p| w.piece(p));
+                }
+            }
         }
     }
 }
 
+/// ASCII folded: lower-case letters and digits as themselves, 0 for
+/// everything else (a word separator).
+const ASCII: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
 /// Appends folded pieces, writing a word separator only between words.
-struct Writer<'a> {
-    out: &'a mut String,
+struct Writer<'a, S: Sink> {
+    out: &'a mut S,
+    /// Nothing written yet, or `out` ends with a space already.
+    at_start: bool,
     pending_space: bool,
 }
 
-impl Writer<'_> {
+impl<S: Sink> Writer<'_, S> {
+    #[inline(always)]
+    fn separator(&mut self) {
+        self.pending_space = !self.at_start;
+    }
+
+    #[inline(always)]
     fn word_start(&mut self) {
         if self.pending_space {
-            self.out.push(' ');
+            self.out.push_char(' ');
             self.pending_space = false;
         }
+        self.at_start = false;
+    }
+
+    #[inline(always)]
+    fn push(&mut self, c: char) {
+        self.word_start();
+        self.out.push_char(c);
+    }
+
+    #[inline(always)]
+    fn push_str(&mut self, s: &str) {
+        self.word_start();
+        self.out.push_str(s);
     }
 
     fn piece(&mut self, piece: FoldedChar) {
         match piece {
             FoldedChar::Ignore => {}
-            FoldedChar::Separator => {
-                self.pending_space = !self.out.is_empty() && !self.out.ends_with(' ')
-            }
-            FoldedChar::Char(c) => {
-                self.word_start();
-                self.out.push(c);
-            }
-            FoldedChar::Str(s) => {
-                self.word_start();
-                self.out.push_str(s);
-            }
+            FoldedChar::Separator => self.separator(),
+            FoldedChar::Char(c) => self.push(c),
+            FoldedChar::Str(s) => self.push_str(s),
         }
     }
 }
@@ -354,6 +420,7 @@ mod tests {
             let mut slow = String::from("a");
             let mut w = Writer {
                 out: &mut slow,
+                at_start: false,
                 pending_space: false,
             };
             fold_slow(c, &mut |p| w.piece(p));

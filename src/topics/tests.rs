@@ -295,3 +295,61 @@ fn fingerprint_tracks_regions_and_keeps_old_configs_stable() {
         "02ac0e0d8bc3b367fbb8e6268a2480ff5dbc4579c2d3f75b6af2fbff33fb8d3e"
     );
 }
+
+/// The scan must find exactly what a substring search for every padded
+/// pattern finds, however keywords overlap or nest.
+#[test]
+fn scan_agrees_with_a_brute_force_search() {
+    let words = [
+        "eu", "army", "base", "camp", "nato", "eus", "armyworm", "kfor", "x",
+    ];
+    let topics = vec![
+        topic("a", &["EU"], &[]),
+        topic("b", &["EU army"], &[]),
+        topic("c", &["army base"], &["base camp"]),
+        topic("d", &["army*"], &[]),
+        topic("e", &["eu army base camp"], &[]),
+        topic("f", &["base"], &["nato"]),
+        topic("g", &["Eu*"], &["kfor x"]),
+        topic("h", &["camp nato", "nato eu"], &[]),
+    ];
+    let m = Matcher::new(&topics).unwrap();
+    let pattern = |k: &str| {
+        let (stem, prefix) = match k.strip_suffix('*') {
+            Some(s) => (s, true),
+            None => (k, false),
+        };
+        let mut f = String::new();
+        fold(stem, &mut f);
+        format!(" {f}{}", if prefix { "" } else { " " })
+    };
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..5_000 {
+        let mut text = String::new();
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let n = 1 + (state % 9) as usize;
+        let mut s = state;
+        for i in 0..n {
+            if i > 0 {
+                text.push(' ');
+            }
+            text.push_str(words[(s % words.len() as u64) as usize]);
+            s /= words.len() as u64;
+        }
+        let mut folded = String::new();
+        fold(&text, &mut folded);
+        let hay = format!(" {folded} ");
+        let want: Vec<String> = topics
+            .iter()
+            .filter(|t| {
+                t.keywords.iter().any(|k| hay.contains(&pattern(k)))
+                    && !t.exclude.iter().any(|k| hay.contains(&pattern(k)))
+            })
+            .map(|t| t.name.clone())
+            .collect();
+        assert_eq!(m.topics(&text), want, "{text:?}");
+        assert_eq!(m.topics_in_folded(&folded, None), want, "{text:?}");
+    }
+}
