@@ -74,7 +74,11 @@ fn folding_and_matching_allocate_nothing_per_keyword() {
     let mut buf = String::with_capacity(4 * TEXT.len());
     fold(TEXT, &mut buf);
 
-    assert_eq!(allocations(|| fold(TEXT, &mut buf)), 0, "fold into a buffer");
+    assert_eq!(
+        allocations(|| fold(TEXT, &mut buf)),
+        0,
+        "fold into a buffer"
+    );
     for (name, m) in [("10 keywords", &small), ("1,000 keywords", &large)] {
         let mut got = Vec::new();
         let n = allocations(|| got = m.topics(TEXT));
