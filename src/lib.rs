@@ -4,15 +4,15 @@
 //! See ARCHITECTURE.md for the map of modules and the data flow.
 
 pub mod config;
+pub mod daemon;
 pub mod fetch;
+pub mod logging;
 pub mod model;
 pub mod normalize;
 pub mod parse;
+pub mod pipeline;
 pub mod render;
 pub mod schedule;
+pub mod status;
 pub mod store;
 pub mod topics;
-pub mod daemon;
-pub mod logging;
-pub mod pipeline;
-pub mod status;

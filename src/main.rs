@@ -130,11 +130,19 @@ async fn once(config: Arc<Config>) -> anyhow::Result<()> {
     let mut store = Store::open(&config.database)?;
     let pipeline = Pipeline::new(Arc::clone(&config))?;
     pipeline.prepare_store(&mut store)?;
-    let sources: Vec<_> = config.sources.iter().filter(|s| s.enabled).cloned().collect();
+    let sources: Vec<_> = config
+        .sources
+        .iter()
+        .filter(|s| s.enabled)
+        .cloned()
+        .collect();
     let report = pipeline.poll_sources(&mut store, &sources).await?;
     for failed in report.failed() {
         if let feedmill::pipeline::PollOutcome::Failed(message) = &failed.outcome {
-            eprintln!("source {:?} ({}) failed: {message}", failed.name, failed.url);
+            eprintln!(
+                "source {:?} ({}) failed: {message}",
+                failed.name, failed.url
+            );
         }
     }
     let rendered = render::render_all(&config, &store)?;
@@ -149,7 +157,11 @@ async fn once(config: Arc<Config>) -> anyhow::Result<()> {
 
 fn check_summary(config: &Config) -> String {
     let enabled = config.sources.iter().filter(|s| s.enabled).count();
-    let mut regions: Vec<&str> = config.sources.iter().filter_map(|s| s.region.as_deref()).collect();
+    let mut regions: Vec<&str> = config
+        .sources
+        .iter()
+        .filter_map(|s| s.region.as_deref())
+        .collect();
     regions.sort_unstable();
     regions.dedup();
     format!(

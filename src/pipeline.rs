@@ -19,8 +19,6 @@ use crate::parse;
 use crate::store::{PollStats, SourceInfo, SourceState, Store, StoreError, TaggedItem};
 use crate::topics::Matcher;
 
-/// First retry after a failure; doubles with each consecutive failure.
-const BACKOFF_BASE: Duration = Duration::from_secs(5 * 60);
 /// A failing source is still tried at least once a day: feeds come back, and
 /// a reader silently disabling them is what users of other tools complain of.
 const BACKOFF_MAX: Duration = Duration::from_secs(24 * 60 * 60);
@@ -194,7 +192,9 @@ impl Pipeline {
                         .source_state(&source.name)?
                         .map(|s| s.consecutive_failures)
                         .unwrap_or(0);
-                    let not_before = retry_after.unwrap_or_else(|| now + backoff(previous + 1));
+                    let interval = schedule_interval(&self.config, &source, now);
+                    let not_before =
+                        retry_after.unwrap_or_else(|| now + backoff(previous + 1, interval));
                     store.record_failure(&source.name, &message, Some(not_before), now)?;
                     PollOutcome::Failed(message)
                 }
@@ -209,7 +209,11 @@ impl Pipeline {
         Ok(report)
     }
 
-    async fn fetch_and_parse(&self, source: SourceConfig, state: SourceState) -> (SourceConfig, Polled) {
+    async fn fetch_and_parse(
+        &self,
+        source: SourceConfig,
+        state: SourceState,
+    ) -> (SourceConfig, Polled) {
         let polled = match self.fetcher.fetch(&source.url, &state.validators).await {
             Err(e) => Polled::Failed {
                 message: e.message,
@@ -300,31 +304,75 @@ fn tag(matcher: &Matcher, tags: &[String], text: &str) -> Vec<String> {
     topics
 }
 
-/// Delay before the next attempt after `failures` consecutive failures.
-pub fn backoff(failures: u32) -> chrono::Duration {
-    let exp = failures.saturating_sub(1).min(16);
-    let delay = BACKOFF_BASE.saturating_mul(1u32 << exp).min(BACKOFF_MAX);
-    chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(24))
+/// Delay before the next attempt after `failures` consecutive failures: the
+/// source's own polling interval doubled per failure after the first (so a
+/// failing source skips 1, 3, 7… of its polls), capped at a day.
+pub fn backoff(failures: u32, interval: chrono::Duration) -> chrono::Duration {
+    let cap = chrono::Duration::from_std(BACKOFF_MAX).unwrap_or(chrono::Duration::hours(24));
+    let exp = failures.saturating_sub(1).min(20);
+    let interval = interval.max(chrono::Duration::seconds(1));
+    interval.checked_mul(1 << exp).map_or(cap, |d| d.min(cap))
+}
+
+/// The time between two runs of a source's schedule (at least a second).
+fn schedule_interval(
+    config: &Config,
+    source: &SourceConfig,
+    now: DateTime<Utc>,
+) -> chrono::Duration {
+    let tz = config.schedule.timezone;
+    let first = source.schedule.next_after(now, tz);
+    let second = first.and_then(|t| source.schedule.next_after(t, tz));
+    match (first, second) {
+        (Some(a), Some(b)) => b - a,
+        _ => chrono::Duration::from_std(BACKOFF_MAX).unwrap_or(chrono::Duration::hours(24)),
+    }
 }
 
 /// When a source is next due: by its schedule after `now`, but not before
-/// its backoff or Retry-After. `None` for a disabled source.
-pub fn next_due(config: &Config, source: &SourceConfig, state: Option<&SourceState>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+/// its backoff or Retry-After, plus the source's jitter. `None` for a
+/// disabled source.
+pub fn next_due(
+    config: &Config,
+    source: &SourceConfig,
+    state: Option<&SourceState>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     if !source.enabled {
         return None;
     }
-    let by_schedule = source.schedule.next_after(now, config.schedule.timezone);
+    let tz = config.schedule.timezone;
     let not_before = state.and_then(|s| s.not_before).filter(|t| *t > now);
-    match (by_schedule, not_before) {
-        (Some(s), Some(nb)) if nb > s => {
-            // The first scheduled time at or after the backoff ends.
-            source
-                .schedule
-                .next_after(nb - chrono::Duration::seconds(1), config.schedule.timezone)
-                .or(Some(nb))
-        }
-        (s, _) => s,
+    // The first scheduled time at or after the backoff ends.
+    let after = match not_before {
+        Some(nb) => nb - chrono::Duration::seconds(1),
+        None => now,
+    };
+    let at = source.schedule.next_after(after, tz)?;
+    Some(
+        at + jitter(
+            &source.name,
+            source.schedule.next_after(at, tz).map(|n| n - at),
+        ),
+    )
+}
+
+/// A fixed offset per source (a tenth of its interval, at most a minute), so
+/// forty sources on one schedule do not hit their hosts in the same second.
+/// Derived from the name, so it survives restarts and shows in `status`.
+fn jitter(name: &str, interval: Option<chrono::Duration>) -> chrono::Duration {
+    let Some(interval) = interval else {
+        return chrono::Duration::zero();
+    };
+    let max_ms = (interval.num_milliseconds() / 10).clamp(0, 60_000);
+    if max_ms == 0 {
+        return chrono::Duration::zero();
     }
+    let digest = Sha256::digest(name.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    let spread = u64::from_le_bytes(first) % max_ms as u64;
+    chrono::Duration::milliseconds(spread as i64)
 }
 
 pub fn source_infos(config: &Config) -> Vec<SourceInfo> {
@@ -353,11 +401,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn jitter_is_stable_and_bounded() {
+        let quarter = Some(chrono::Duration::minutes(15));
+        assert_eq!(jitter("Koha", quarter), jitter("Koha", quarter));
+        let spread: std::collections::BTreeSet<_> = (0..40)
+            .map(|i| jitter(&format!("source {i}"), quarter))
+            .collect();
+        assert!(spread.len() > 30, "forty sources get different offsets");
+        assert!(spread
+            .iter()
+            .all(|j| *j >= chrono::Duration::zero() && *j < chrono::Duration::seconds(60)));
+        assert!(
+            jitter("x", Some(chrono::Duration::seconds(1))) < chrono::Duration::milliseconds(100)
+        );
+        assert_eq!(jitter("x", None), chrono::Duration::zero());
+    }
+
+    #[test]
     fn backoff_doubles_and_caps_at_a_day() {
-        assert_eq!(backoff(1), chrono::Duration::minutes(5));
-        assert_eq!(backoff(2), chrono::Duration::minutes(10));
-        assert_eq!(backoff(4), chrono::Duration::minutes(40));
-        assert_eq!(backoff(10), chrono::Duration::hours(24));
-        assert_eq!(backoff(u32::MAX), chrono::Duration::hours(24));
+        let quarter = chrono::Duration::minutes(15);
+        assert_eq!(backoff(1, quarter), chrono::Duration::minutes(15));
+        assert_eq!(backoff(2, quarter), chrono::Duration::minutes(30));
+        assert_eq!(backoff(4, quarter), chrono::Duration::hours(2));
+        assert_eq!(backoff(7, quarter), chrono::Duration::hours(16));
+        assert_eq!(backoff(8, quarter), chrono::Duration::hours(24));
+        assert_eq!(backoff(u32::MAX, quarter), chrono::Duration::hours(24));
+        assert_eq!(
+            backoff(3, chrono::Duration::seconds(1)),
+            chrono::Duration::seconds(4)
+        );
+        assert_eq!(
+            backoff(1, chrono::Duration::zero()),
+            chrono::Duration::seconds(1)
+        );
     }
 }

@@ -20,7 +20,8 @@ pub struct SourceStatus {
     pub last_error: Option<String>,
     pub consecutive_failures: u32,
     pub items: u64,
-    /// `ok`, `failing`, `new` (never polled) or `disabled`.
+    /// `ok`, `failing`, `backing off` (failing, waiting for its next try),
+    /// `new` (never polled) or `disabled`.
     pub state: &'static str,
     pub region: Option<String>,
     /// Where the source's URL permanently redirects: update the config.
@@ -43,6 +44,8 @@ pub fn collect(config: &Config, states: &[SourceState], now: DateTime<Utc>) -> V
                 "disabled"
             } else if state.and_then(|s| s.last_attempt).is_none() {
                 "new"
+            } else if failures > 0 && state.and_then(|s| s.not_before).is_some_and(|t| t > now) {
+                "backing off"
             } else if failures > 0 {
                 "failing"
             } else {
@@ -68,15 +71,20 @@ pub fn collect(config: &Config, states: &[SourceState], now: DateTime<Utc>) -> V
 
 /// A plain table for people: one row per source, errors last so they can be long.
 pub fn table(rows: &[SourceStatus]) -> String {
-    let headers = ["NAME", "STATE", "LAST ATTEMPT", "LAST SUCCESS", "ITEMS", "NEXT DUE", "LAST ERROR"];
-    let cells: Vec<[String; 7]> = rows
+    let headers = [
+        "NAME",
+        "STATE",
+        "LAST ATTEMPT",
+        "LAST SUCCESS",
+        "FAILURES",
+        "ITEMS",
+        "NEXT DUE",
+        "LAST ERROR",
+    ];
+    let cells: Vec<[String; 8]> = rows
         .iter()
         .map(|r| {
-            let state = if r.consecutive_failures > 1 {
-                format!("{} ({}x)", r.state, r.consecutive_failures)
-            } else {
-                r.state.to_string()
-            };
+            let state = r.state.to_string();
             let mut error = r.last_error.clone().unwrap_or_else(|| "-".into());
             if let Some(to) = &r.redirected_to {
                 error = format!("{error} (moved permanently to {to}: update the config)");
@@ -86,6 +94,7 @@ pub fn table(rows: &[SourceStatus]) -> String {
                 state,
                 r.last_attempt.clone().unwrap_or_else(|| "-".into()),
                 r.last_success.clone().unwrap_or_else(|| "-".into()),
+                r.consecutive_failures.to_string(),
                 r.items.to_string(),
                 r.next_due.clone().unwrap_or_else(|| "-".into()),
                 error,

@@ -15,7 +15,10 @@ fn check_accepts_the_example_config() {
     let out = ok(feedmill(&example_config(), &["check"]));
     let text = stdout(&out);
     assert!(text.contains("OK"), "{text}");
-    assert!(text.contains("sources") && text.contains("topics"), "{text}");
+    assert!(
+        text.contains("sources") && text.contains("topics"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -40,20 +43,37 @@ fn invalid_config_exits_2_naming_file_line_and_key() {
 fn unknown_key_exits_2() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("bad.toml");
-    std::fs::write(&path, "database = \"x.db\"\ncolour = \"blue\"\n[output]\npath = \"o.atom\"\n").expect("write");
+    std::fs::write(
+        &path,
+        "database = \"x.db\"\ncolour = \"blue\"\n[output]\npath = \"o.atom\"\n",
+    )
+    .expect("write");
     let out = feedmill(&path, &["check"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("bad.toml:2:1") && err.contains("colour"), "{err}");
+    assert!(
+        err.contains("bad.toml:2:1") && err.contains("colour"),
+        "{err}"
+    );
 }
 
 #[test]
 fn missing_config_and_bad_usage_exit_2() {
-    let out = feedmill(std::path::Path::new("/nonexistent/feedmill.toml"), &["check"]);
+    let out = feedmill(
+        std::path::Path::new("/nonexistent/feedmill.toml"),
+        &["check"],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("/nonexistent/feedmill.toml"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/feedmill.toml"),
+        "{}",
+        stderr(&out)
+    );
 
-    let out = Command::new(env!("CARGO_BIN_EXE_feedmill")).arg("frobnicate").output().expect("run");
+    let out = Command::new(env!("CARGO_BIN_EXE_feedmill"))
+        .arg("frobnicate")
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -64,7 +84,11 @@ fn config_path_comes_from_the_environment() {
         .env("FEEDMILL_CONFIG", example_config())
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -73,7 +97,11 @@ fn unopenable_database_exits_1() {
     let path = dir.path().join("c.toml");
     // The database path is a folder: cannot be opened as a file.
     std::fs::create_dir(dir.path().join("db")).expect("mkdir");
-    std::fs::write(&path, "database = \"db\"\n[output]\npath = \"o/feed.atom\"\n").expect("write");
+    std::fs::write(
+        &path,
+        "database = \"db\"\n[output]\npath = \"o/feed.atom\"\n",
+    )
+    .expect("write");
     let out = feedmill(&path, &["render"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("db"), "{}", stderr(&out));

@@ -19,15 +19,24 @@ struct Desk {
 /// A fixture server with the regional feeds and a config pointing at it.
 fn desk() -> Desk {
     let server = FixtureServer::start();
-    server.set("/kosovo-online.rss", Route::feed(fixture("e2e/kosovo-online.rss"), RSS).with_etag("\"ko-v1\""));
+    server.set(
+        "/kosovo-online.rss",
+        Route::feed(fixture("e2e/kosovo-online.rss"), RSS).with_etag("\"ko-v1\""),
+    );
     // Telegrafi carries the syndicated KFOR story; answering later makes
     // Kosovo Online the story's first source.
-    server.set("/telegrafi.rss", Route::feed(fixture("e2e/telegrafi.rss"), RSS).delayed(400));
+    server.set(
+        "/telegrafi.rss",
+        Route::feed(fixture("e2e/telegrafi.rss"), RSS).delayed(400),
+    );
     server.set("/kossev.rss", Route::feed(fixture("e2e/kossev.rss"), RSS));
     // Declared only in the HTTP header: the XML prolog names no encoding.
     server.set(
         "/rts.rss",
-        Route::feed(fixture("e2e/rts-cyrillic.windows-1251.rss"), "text/xml; charset=windows-1251"),
+        Route::feed(
+            fixture("e2e/rts-cyrillic.windows-1251.rss"),
+            "text/xml; charset=windows-1251",
+        ),
     );
     server.set("/gone.rss", Route::status(500));
     let dir = tempfile::tempdir().expect("tempdir");
@@ -36,7 +45,11 @@ fn desk() -> Desk {
         .expect("utf-8")
         .replace("@BASE@", &server.base);
     std::fs::write(&config, text).expect("write config");
-    Desk { server, dir, config }
+    Desk {
+        server,
+        dir,
+        config,
+    }
 }
 
 impl Desk {
@@ -61,8 +74,10 @@ struct Seen {
 }
 
 fn entries(path: &Path) -> Vec<Seen> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let doc = roxmltree::Document::parse(&text)
+        .unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
     let atom = "http://www.w3.org/2005/Atom";
     let child_text = |n: roxmltree::Node, name: &str| {
         n.children()
@@ -74,28 +89,63 @@ fn entries(path: &Path) -> Vec<Seen> {
         .children()
         .filter(|n| n.has_tag_name((atom, "entry")))
         .map(|e| {
-            let links: Vec<_> = e.children().filter(|c| c.has_tag_name((atom, "link"))).collect();
+            let links: Vec<_> = e
+                .children()
+                .filter(|c| c.has_tag_name((atom, "link")))
+                .collect();
             let rel = |l: &roxmltree::Node| l.attribute("rel").unwrap_or("alternate").to_string();
-            let cats: Vec<_> = e.children().filter(|c| c.has_tag_name((atom, "category"))).collect();
-            let is_region = |c: &roxmltree::Node| c.attribute("scheme") == Some("urn:feedmill:region");
+            let cats: Vec<_> = e
+                .children()
+                .filter(|c| c.has_tag_name((atom, "category")))
+                .collect();
+            let is_region =
+                |c: &roxmltree::Node| c.attribute("scheme") == Some("urn:feedmill:region");
             Seen {
                 id: child_text(e, "id").unwrap_or_default(),
                 title: child_text(e, "title").unwrap_or_default(),
                 updated: child_text(e, "updated").unwrap_or_default(),
-                alternate: links.iter().find(|l| rel(l) == "alternate").and_then(|l| l.attribute("href")).map(str::to_string),
-                related: links.iter().filter(|l| rel(l) == "related").filter_map(|l| l.attribute("href")).map(str::to_string).collect(),
-                topics: cats.iter().filter(|c| !is_region(c)).filter_map(|c| c.attribute("term")).map(str::to_string).collect(),
+                alternate: links
+                    .iter()
+                    .find(|l| rel(l) == "alternate")
+                    .and_then(|l| l.attribute("href"))
+                    .map(str::to_string),
+                related: links
+                    .iter()
+                    .filter(|l| rel(l) == "related")
+                    .filter_map(|l| l.attribute("href"))
+                    .map(str::to_string)
+                    .collect(),
+                topics: cats
+                    .iter()
+                    .filter(|c| !is_region(c))
+                    .filter_map(|c| c.attribute("term"))
+                    .map(str::to_string)
+                    .collect(),
                 labels: cats
                     .iter()
                     .filter(|c| !is_region(c))
-                    .map(|c| (c.attribute("term").unwrap_or_default().to_string(), c.attribute("label").unwrap_or_default().to_string()))
+                    .map(|c| {
+                        (
+                            c.attribute("term").unwrap_or_default().to_string(),
+                            c.attribute("label").unwrap_or_default().to_string(),
+                        )
+                    })
                     .collect(),
-                regions: cats.iter().filter(|c| is_region(c)).filter_map(|c| c.attribute("term")).map(str::to_string).collect(),
+                regions: cats
+                    .iter()
+                    .filter(|c| is_region(c))
+                    .filter_map(|c| c.attribute("term"))
+                    .map(str::to_string)
+                    .collect(),
                 source_title: e
                     .children()
                     .find(|c| c.has_tag_name((atom, "source")))
                     .and_then(|s| child_text(s, "title")),
-                content: format!("{}{}", child_text(e, "summary").unwrap_or_default(), child_text(e, "content").unwrap_or_default()),
+                content: format!(
+                    "{}{}",
+                    child_text(e, "summary").unwrap_or_default(),
+                    child_text(e, "content").unwrap_or_default()
+                ),
             }
         })
         .collect()
@@ -104,7 +154,12 @@ fn entries(path: &Path) -> Vec<Seen> {
 fn by_title<'a>(seen: &'a [Seen], prefix: &str) -> &'a Seen {
     seen.iter()
         .find(|s| s.title.starts_with(prefix))
-        .unwrap_or_else(|| panic!("no entry titled {prefix:?} in {:#?}", seen.iter().map(|s| &s.title).collect::<Vec<_>>()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no entry titled {prefix:?} in {:#?}",
+                seen.iter().map(|s| &s.title).collect::<Vec<_>>()
+            )
+        })
 }
 
 fn topics(list: &[&str]) -> BTreeSet<String> {
@@ -117,11 +172,19 @@ fn once_ingests_dedups_tags_and_writes_valid_feeds() {
     let run = ok(feedmill(&desk.config, &["once"]));
     // The failing source is reported, by name and URL, and the cycle still succeeds.
     let err = stderr(&run);
-    assert!(err.contains("Broken Outlet") && err.contains("/gone.rss") && err.contains("500"), "stderr: {err}");
+    assert!(
+        err.contains("Broken Outlet") && err.contains("/gone.rss") && err.contains("500"),
+        "stderr: {err}"
+    );
 
     let all = entries(&desk.out("feed.atom"));
     // 3 + 3 + 2 + 2 items, one story syndicated twice.
-    assert_eq!(all.len(), 9, "{:#?}", all.iter().map(|s| &s.title).collect::<Vec<_>>());
+    assert_eq!(
+        all.len(),
+        9,
+        "{:#?}",
+        all.iter().map(|s| &s.title).collect::<Vec<_>>()
+    );
     let ids: BTreeSet<_> = all.iter().map(|s| s.id.clone()).collect();
     assert_eq!(ids.len(), all.len(), "entry ids are unique");
     assert!(ids.iter().all(|id| id.starts_with("urn:uuid:")), "{ids:?}");
@@ -133,29 +196,60 @@ fn once_ingests_dedups_tags_and_writes_valid_feeds() {
 
     // The syndicated KFOR story: one entry, first source named, the copy related.
     let kfor = by_title(&all, "KFOR increases patrols");
-    assert_eq!(kfor.source_title.as_deref(), Some("Kosovo Online (English)"));
-    assert_eq!(kfor.alternate.as_deref(), Some("https://www.kosovo-online.example/en/news/kfor-patrols-north"));
+    assert_eq!(
+        kfor.source_title.as_deref(),
+        Some("Kosovo Online (English)")
+    );
+    assert_eq!(
+        kfor.alternate.as_deref(),
+        Some("https://www.kosovo-online.example/en/news/kfor-patrols-north")
+    );
     // The copy's link, without its tracking parameter.
-    assert_eq!(kfor.related, vec!["http://kosovo-online.example/en/news/kfor-patrols-north/#comments".to_string()]);
+    assert_eq!(
+        kfor.related,
+        vec!["http://kosovo-online.example/en/news/kfor-patrols-north/#comments".to_string()]
+    );
     assert_eq!(kfor.topics, topics(&["defense", "english"]));
-    assert!(kfor.labels.contains(&("defense".into(), "Defense and security".into())));
+    assert!(kfor
+        .labels
+        .contains(&("defense".into(), "Defense and security".into())));
     assert_eq!(kfor.regions, topics(&["kosovo"]));
     // Relative links in summaries are made absolute against the source.
-    assert!(kfor.content.contains("https://www.kosovo-online.example/en/news/kfor-background"), "{}", kfor.content);
+    assert!(
+        kfor.content
+            .contains("https://www.kosovo-online.example/en/news/kfor-background"),
+        "{}",
+        kfor.content
+    );
 
     // Whole words: "Europe" is not "EU", "armyworm" is not "army".
     let armyworm = by_title(&all, "Armyworm outbreak");
     assert_eq!(armyworm.topics, topics(&["english"]));
-    assert_eq!(by_title(&all, "Central Election Commission").topics, topics(&["elections", "english"]));
+    assert_eq!(
+        by_title(&all, "Central Election Commission").topics,
+        topics(&["elections", "english"])
+    );
     // Diacritics and scripts fold: Thaci ~ Thaçi, Vucic ~ Vučić ~ Вучић.
-    assert_eq!(by_title(&all, "Thaçi: deklaratë").topics, topics(&["people"]));
-    assert_eq!(by_title(&all, "Vučić o izborima").topics, topics(&["elections", "people"]));
+    assert_eq!(
+        by_title(&all, "Thaçi: deklaratë").topics,
+        topics(&["people"])
+    );
+    assert_eq!(
+        by_title(&all, "Vučić o izborima").topics,
+        topics(&["elections", "people"])
+    );
     // windows-1251 declared only in the HTTP header decodes to Cyrillic.
     let rts = by_title(&all, "Вучић: избори на пролеће");
     assert_eq!(rts.topics, topics(&["elections", "people"]));
     assert_eq!(rts.regions, topics(&["serbia"]));
-    assert_eq!(by_title(&all, "Нова цена струје").topics, topics(&["energy"]));
-    assert_eq!(by_title(&all, "Çmimi i energjisë").topics, topics(&["energy"]));
+    assert_eq!(
+        by_title(&all, "Нова цена струје").topics,
+        topics(&["energy"])
+    );
+    assert_eq!(
+        by_title(&all, "Çmimi i energjisë").topics,
+        topics(&["energy"])
+    );
 
     // Hostile HTML is sanitized; the item without guid or link is kept.
     for s in &all {
@@ -166,11 +260,20 @@ fn once_ingests_dedups_tags_and_writes_valid_feeds() {
     }
     let zvecan = by_title(&all, "Saopštenje opštine Zvečan");
     assert!(zvecan.alternate.is_none());
-    assert!(zvecan.content.contains("https://kossev.example/slike/zvecan.jpg"), "{}", zvecan.content);
+    assert!(
+        zvecan
+            .content
+            .contains("https://kossev.example/slike/zvecan.jpg"),
+        "{}",
+        zvecan.content
+    );
 
     // Per-topic and per-region files hold just their entries.
     let defense = entries(&desk.out("topics/defense.atom"));
-    assert_eq!(defense.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), vec!["KFOR increases patrols near the northern crossings"]);
+    assert_eq!(
+        defense.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(),
+        vec!["KFOR increases patrols near the northern crossings"]
+    );
     let elections = entries(&desk.out("topics/elections.atom"));
     assert_eq!(elections.len(), 3);
     let serbia = entries(&desk.out("regions/serbia.atom"));
@@ -193,7 +296,9 @@ fn second_poll_is_conditional_and_changes_nothing() {
     ok(feedmill(&desk.config, &["once"]));
     let feed = desk.out("feed.atom");
     let first = std::fs::read(&feed).expect("feed");
-    let mtime = std::fs::metadata(&feed).and_then(|m| m.modified()).expect("mtime");
+    let mtime = std::fs::metadata(&feed)
+        .and_then(|m| m.modified())
+        .expect("mtime");
     std::thread::sleep(std::time::Duration::from_millis(1100));
 
     ok(feedmill(&desk.config, &["once"]));
@@ -204,13 +309,23 @@ fn second_poll_is_conditional_and_changes_nothing() {
     assert_eq!(requests[0].user_agent.as_deref(), Some("feedmill-test/1"));
     // Byte-for-byte the same, and not rewritten.
     assert_eq!(std::fs::read(&feed).expect("feed"), first);
-    assert_eq!(std::fs::metadata(&feed).and_then(|m| m.modified()).expect("mtime"), mtime);
+    assert_eq!(
+        std::fs::metadata(&feed)
+            .and_then(|m| m.modified())
+            .expect("mtime"),
+        mtime
+    );
 
     // `render` without fetching also leaves unchanged files alone, and
     // restores a deleted one with the same content.
     std::fs::remove_file(desk.out("topics/energy.atom")).expect("remove");
     ok(feedmill(&desk.config, &["render"]));
-    assert_eq!(std::fs::metadata(&feed).and_then(|m| m.modified()).expect("mtime"), mtime);
+    assert_eq!(
+        std::fs::metadata(&feed)
+            .and_then(|m| m.modified())
+            .expect("mtime"),
+        mtime
+    );
     assert!(desk.out("topics/energy.atom").exists());
 }
 
@@ -223,15 +338,26 @@ fn an_edited_item_is_updated_in_place() {
 
     let edited = String::from_utf8(fixture("e2e/kosovo-online.rss"))
         .expect("utf-8")
-        .replace("certifies local election results", "certifies final local election results");
-    desk.server.set("/kosovo-online.rss", Route::feed(edited, RSS).with_etag("\"ko-v2\""));
+        .replace(
+            "certifies local election results",
+            "certifies final local election results",
+        );
+    desk.server.set(
+        "/kosovo-online.rss",
+        Route::feed(edited, RSS).with_etag("\"ko-v2\""),
+    );
     ok(feedmill(&desk.config, &["once"]));
 
     let after = entries(&desk.out("feed.atom"));
     assert_eq!(after.len(), before.len());
     let new = by_title(&after, "Central Election Commission certifies final");
     assert_eq!(new.id, old.id, "the entry keeps its id");
-    assert!(new.updated > old.updated, "{} > {}", new.updated, old.updated);
+    assert!(
+        new.updated > old.updated,
+        "{} > {}",
+        new.updated,
+        old.updated
+    );
     // Every other entry kept its id.
     let ids = |v: &[Seen]| v.iter().map(|s| s.id.clone()).collect::<BTreeSet<_>>();
     assert_eq!(ids(&before), ids(&after));
@@ -241,17 +367,36 @@ fn an_edited_item_is_updated_in_place() {
 fn status_reports_every_source() {
     let desk = desk();
     // Before any poll: every configured source, nothing attempted yet.
-    let fresh: serde_json::Value = serde_json::from_slice(&ok(feedmill(&desk.config, &["status", "--json"])).stdout).expect("json");
+    let fresh: serde_json::Value =
+        serde_json::from_slice(&ok(feedmill(&desk.config, &["status", "--json"])).stdout)
+            .expect("json");
     assert_eq!(fresh.as_array().map(Vec::len), Some(6));
-    assert!(!desk.dir.path().join("state/feedmill.db").exists(), "status does not create a database");
+    assert!(
+        !desk.dir.path().join("state/feedmill.db").exists(),
+        "status does not create a database"
+    );
 
     ok(feedmill(&desk.config, &["once"]));
     ok(feedmill(&desk.config, &["once"]));
     let out = ok(feedmill(&desk.config, &["status", "--json"]));
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json array");
-    let row = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("no row {name}"));
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no row {name}"))
+    };
     for r in &rows {
-        for key in ["name", "url", "enabled", "last_attempt", "last_success", "next_due", "last_error", "consecutive_failures", "items"] {
+        for key in [
+            "name",
+            "url",
+            "enabled",
+            "last_attempt",
+            "last_success",
+            "next_due",
+            "last_error",
+            "consecutive_failures",
+            "items",
+        ] {
             assert!(r.get(key).is_some(), "key {key} missing in {r}");
         }
     }
@@ -261,11 +406,20 @@ fn status_reports_every_source() {
     assert_eq!(ko["last_error"], serde_json::Value::Null);
     assert_eq!(ko["consecutive_failures"], 0);
     assert!(ko["last_success"].is_string() && ko["next_due"].is_string());
-    assert_eq!(row("Telegrafi")["items"], 3, "the syndicated copy counts for its source too");
+    assert_eq!(
+        row("Telegrafi")["items"],
+        3,
+        "the syndicated copy counts for its source too"
+    );
 
     let broken = row("Broken Outlet");
     assert_eq!(broken["consecutive_failures"], 2);
-    assert!(broken["last_error"].as_str().is_some_and(|e| e.contains("500")), "{broken}");
+    assert!(
+        broken["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("500")),
+        "{broken}"
+    );
     assert_eq!(broken["last_success"], serde_json::Value::Null);
     assert!(broken["next_due"].is_string());
 
@@ -273,8 +427,50 @@ fn status_reports_every_source() {
     assert_eq!(paused["enabled"], false);
     assert_eq!(paused["next_due"], serde_json::Value::Null);
     assert_eq!(paused["last_attempt"], serde_json::Value::Null);
-    assert!(desk.server.requests("/paused.rss").is_empty(), "a disabled source is never fetched");
+    assert!(
+        desk.server.requests("/paused.rss").is_empty(),
+        "a disabled source is never fetched"
+    );
 
     let table = stdout(&ok(feedmill(&desk.config, &["status"])));
-    assert!(table.lines().any(|l| l.starts_with("Broken Outlet") && l.contains("failing")), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("Broken Outlet") && l.contains("backing off")),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_permanent_redirect_is_followed_and_reported() {
+    let server = FixtureServer::start();
+    server.set("/new-home.rss", Route::feed(fixture("e2e/kossev.rss"), RSS));
+    let mut moved = Route::status(301);
+    moved
+        .headers
+        .push(("Location".into(), server.url("/new-home.rss")));
+    server.set("/old.rss", moved);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("feedmill.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database = \"f.db\"\n[output]\npath = \"out/feed.atom\"\n[[source]]\nname = \"Moved\"\nurl = \"{}\"\n",
+            server.url("/old.rss")
+        ),
+    )
+    .expect("write");
+    ok(feedmill(&config, &["once"]));
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_slice(&ok(feedmill(&config, &["status", "--json"])).stdout).expect("json");
+    assert_eq!(rows[0]["items"], 2);
+    assert_eq!(
+        rows[0]["redirected_to"],
+        serde_json::Value::String(server.url("/new-home.rss"))
+    );
+    let table = stdout(&ok(feedmill(&config, &["status"])));
+    assert!(
+        table.contains("moved permanently") && table.contains("update the config"),
+        "{table}"
+    );
 }

@@ -110,35 +110,6 @@ pub(super) fn hex(bytes: &[u8]) -> String {
 }
 
 /// The dedup key of a link (contract rule 2).
-// TODO(merge): replace with normalize::link::canonical_link
 pub(super) fn canonical_key(link: &str) -> Option<String> {
-    let url = url::Url::parse(link.trim()).ok()?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return None;
-    }
-    let host = url.host_str()?.to_ascii_lowercase();
-    let host = host.strip_prefix("www.").unwrap_or(&host);
-    let mut key = host.to_string();
-    if let Some(port) = url.port() {
-        key.push_str(&format!(":{port}"));
-    }
-    key.push_str(url.path().trim_end_matches('/'));
-    let mut query: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| {
-            let k = k.to_ascii_lowercase();
-            !(k.starts_with("utm_")
-                || matches!(k.as_str(), "fbclid" | "gclid" | "mc_cid" | "mc_eid"))
-        })
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if !query.is_empty() {
-        query.sort();
-        let q = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(query)
-            .finish();
-        key.push('?');
-        key.push_str(&q);
-    }
-    Some(key)
+    crate::normalize::link::canonical_link(link)
 }

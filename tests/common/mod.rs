@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
@@ -143,7 +142,11 @@ fn serve(
         user_agent,
         status,
     });
-    let body = if not_modified { Vec::new() } else { route.body.clone() };
+    let body = if not_modified {
+        Vec::new()
+    } else {
+        route.body.clone()
+    };
     let mut response = tiny_http::Response::from_data(body).with_status_code(status);
     let mut add = |k: &str, v: &str| {
         if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
@@ -161,7 +164,9 @@ fn serve(
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
@@ -202,7 +207,11 @@ pub fn ok(o: Output) -> Output {
 pub fn validate_atom(files: &[PathBuf]) {
     let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/validate-atom");
     assert!(tool.exists(), "validator missing at {}", tool.display());
-    let out = Command::new(&tool).arg("-q").args(files).output().expect("run validate-atom");
+    let out = Command::new(&tool)
+        .arg("-q")
+        .args(files)
+        .output()
+        .expect("run validate-atom");
     assert!(
         out.status.success(),
         "validate-atom failed:\n{}{}",
