@@ -16,7 +16,17 @@ const LEAD: &str = "Predsednik Srbije Aleksandar Vučić izjavio je danas u Beog
 const LEAD_CYR: &str = "Председник Србије Александар Вучић изјавио је данас у Београду да Србија никада неће признати независност Косова.";
 
 /// (path, feed title, region, story title, lead, story link, own item title)
-const OUTLETS: [(&str, &str, &str, &str, Option<&str>, &str, &str); 5] = [
+type Outlet = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+);
+
+const OUTLETS: [Outlet; 5] = [
     (
         "/a.rss",
         "Outlet A",
