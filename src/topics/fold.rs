@@ -44,6 +44,7 @@ impl Sink for String {
 
 /// Folds `text` into `sink`. `at_start`: nothing precedes, or what does
 /// ends with a space; otherwise a space is put before the first word.
+#[inline(always)]
 pub(crate) fn fold_into<S: Sink>(text: &str, sink: &mut S, at_start: bool) {
     // A separator is only written once a following word shows up, which
     // collapses runs and trims both ends without a second pass.
