@@ -27,6 +27,31 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// In file order.
     pub topics: Vec<TopicConfig>,
+    pub dedup: DedupConfig,
+}
+
+/// `[dedup]`: near-duplicate detection across sources, beyond the
+/// contract's three rules (see `store::near`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DedupConfig {
+    /// `near_duplicates` (default true): merge the same story brought by
+    /// other sources under other links.
+    pub near_duplicates: bool,
+    /// `threshold` (default 0.75): similarity from which two items are one
+    /// story; more than 0 and at most 1.
+    pub threshold: f64,
+    /// `window` (default "72h"): the longest time between two copies' dates.
+    pub window: Duration,
+}
+
+impl Default for DedupConfig {
+    fn default() -> Self {
+        DedupConfig {
+            near_duplicates: true,
+            threshold: crate::store::near::DEFAULT_THRESHOLD,
+            window: crate::store::near::DEFAULT_WINDOW,
+        }
+    }
 }
 
 /// `[schedule]`.
@@ -85,6 +110,9 @@ pub struct TopicConfig {
     pub label: Option<String>,
     pub keywords: Vec<String>,
     pub exclude: Vec<String>,
+    /// `regions` (optional): when not empty, the topic applies only to items
+    /// from sources in one of these regions.
+    pub regions: Vec<String>,
 }
 
 /// A configuration error: one sentence, naming file, line, column and key.
@@ -112,6 +140,9 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 const MAX_BODY_LIMIT: i64 = 1 << 30;
 const MAX_PARALLEL: i64 = 1024;
 const MAX_ENTRIES_LIMIT: i64 = 1_000_000;
+/// `[dedup].window` may reach back a month; longer would merge a story with
+/// its anniversary.
+pub const MAX_DEDUP_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
 
 impl Config {
     /// Reads, parses and validates the config file at `path`.
@@ -189,6 +220,11 @@ impl Config {
 /// `"500ms"`, `"30s"`, `"2m"`, `"1h"`: a whole number and a unit, more than
 /// zero and at most a day.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    parse_duration_up_to(text, MAX_TIMEOUT)
+}
+
+/// Like [`parse_duration`], with another upper limit (a whole number of hours).
+pub fn parse_duration_up_to(text: &str, max: Duration) -> Result<Duration, String> {
     let garbage = || {
         format!("{text:?} is not a duration; write a whole number and a unit, such as \"500ms\", \"30s\", \"2m\" or \"1h\"")
     };
@@ -206,8 +242,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let millis = n.checked_mul(millis_per_unit).map(Duration::from_millis);
     match millis {
         Some(d) if d.is_zero() => Err(format!("{text:?} must be more than zero")),
-        Some(d) if d <= MAX_TIMEOUT => Ok(d),
-        _ => Err(format!("{text:?} is longer than the limit of 24h")),
+        Some(d) if d <= max => Ok(d),
+        _ => Err(format!(
+            "{text:?} is longer than the limit of {}h",
+            max.as_secs() / 3600
+        )),
     }
 }
 

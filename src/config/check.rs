@@ -53,6 +53,15 @@ struct RawConfig {
     source: Vec<Spanned<RawSource>>,
     #[serde(default)]
     topic: Vec<Spanned<RawTopic>>,
+    dedup: Option<RawDedup>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDedup {
+    near_duplicates: Option<bool>,
+    threshold: S<f64>,
+    window: S<String>,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +110,7 @@ struct RawTopic {
     label: S<String>,
     keywords: S<Vec<Spanned<String>>>,
     exclude: Option<Vec<Spanned<String>>>,
+    regions: Option<Vec<Spanned<String>>>,
 }
 
 /// What every error needs: the file's name and text, and its folder.
@@ -360,13 +370,31 @@ impl Ctx<'_> {
                 raw.exclude.as_deref().unwrap_or(&[]),
                 &format!("{key}.exclude"),
             )?;
+            let mut regions: Vec<String> = Vec::new();
+            for (j, r) in raw.regions.iter().flatten().enumerate() {
+                let rkey = format!("{key}.regions[{}]", j + 1);
+                let region = self.slug(r, &rkey)?;
+                // A typo would silently leave the topic empty.
+                if !sources.iter().any(|s| s.region.as_ref() == Some(&region)) {
+                    return Err(self.err(
+                        r.span(),
+                        &rkey,
+                        format_args!("{region:?} is not the region of any source"),
+                    ));
+                }
+                if !regions.contains(&region) {
+                    regions.push(region);
+                }
+            }
             topics.push(TopicConfig {
                 name: name_str,
                 label,
                 keywords,
                 exclude,
+                regions,
             });
         }
+        let dedup = self.dedup(raw.dedup)?;
 
         Ok(Config {
             path,
@@ -379,7 +407,32 @@ impl Ctx<'_> {
             output,
             sources,
             topics,
+            dedup,
         })
+    }
+
+    fn dedup(&self, raw: Option<RawDedup>) -> Result<DedupConfig, ConfigError> {
+        let mut dedup = DedupConfig::default();
+        let Some(raw) = raw else { return Ok(dedup) };
+        if let Some(on) = raw.near_duplicates {
+            dedup.near_duplicates = on;
+        }
+        if let Some(t) = &raw.threshold {
+            let v = *t.get_ref();
+            if !(v > 0.0 && v <= 1.0) {
+                return Err(self.err(
+                    t.span(),
+                    "dedup.threshold",
+                    format_args!("{v} must be more than 0 and at most 1"),
+                ));
+            }
+            dedup.threshold = v;
+        }
+        if let Some(w) = &raw.window {
+            dedup.window = parse_duration_up_to(w.get_ref(), MAX_DEDUP_WINDOW)
+                .map_err(|e| self.err(w.span(), "dedup.window", e))?;
+        }
+        Ok(dedup)
     }
 
     fn http(&self, raw: Option<RawHttp>) -> Result<HttpConfig, ConfigError> {

@@ -14,6 +14,9 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use crate::fetch::Validators;
 use crate::model::{Entry, FeedMeta, Item};
 
+mod ident;
+pub mod near;
+mod near_index;
 mod read;
 mod schema;
 mod write;
@@ -82,6 +85,8 @@ pub enum EntryFilter {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Near-duplicate detection used when storing polls.
+    near: near::NearDupSettings,
 }
 
 impl Store {
@@ -90,11 +95,21 @@ impl Store {
     /// Creates missing parent folders; refuses a database whose schema is
     /// newer than this binary, or that is not a feedmill database.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let conn = schema::open(path)?;
+        let mut conn = schema::open(path)?;
+        near_index::ensure(&mut conn, path)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            near: near::NearDupSettings::default(),
         })
+    }
+
+    /// Sets how near-duplicates across sources are detected when polls are
+    /// stored (`[dedup]`); until called, [`near::NearDupSettings::default`]
+    /// applies (on, threshold 0.75, window 72 h). Stories already merged
+    /// stay merged.
+    pub fn set_near_duplicates(&mut self, settings: near::NearDupSettings) {
+        self.near = settings;
     }
 
     /// The database file.

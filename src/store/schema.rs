@@ -100,6 +100,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 2: near-duplicate index (see near_index.rs). Filled from Rust, since
+    // keys are folded text: `near_index::ensure` builds it for the copies a
+    // version-1 database already holds.
+    r#"
+    CREATE TABLE near_keys (
+        key     TEXT NOT NULL,
+        at      TEXT NOT NULL,
+        copy_id INTEGER NOT NULL REFERENCES copies(id),
+        PRIMARY KEY (key, at, copy_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX near_keys_copy ON near_keys(copy_id);
+    "#,
 ];
 
 /// Opens the connection, sets the pragmas and brings the schema up to date.

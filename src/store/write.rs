@@ -7,6 +7,11 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
 use super::{db_err, immediate, item_date, ts, unknown_source, PollStats, Store, StoreError};
+use std::path::Path;
+
+use super::ident::{canonical_key, hex, identity, story_uid};
+use super::near::NearDupSettings;
+use super::near_index;
 use super::{parse_opt_ts, TaggedItem};
 use crate::fetch::Validators;
 use crate::model::{FeedMeta, Item};
@@ -41,6 +46,7 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
         .ok_or_else(|| unknown_source(path, f.source))?;
 
     let now = item_date(Some(f.now)).unwrap_or(f.now);
+    let near = &store.near;
     let mut stats = PollStats::default();
     let mut seen = HashSet::new();
     for tagged in f.items {
@@ -56,7 +62,7 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
         let err = |e: rusqlite::Error| db_err(path, &item_what, e);
         let existing = tx
             .prepare_cached(
-                "SELECT id, story_id, content_hash, updated FROM copies
+                "SELECT id, story_id, content_hash, updated, first_seen FROM copies
                  WHERE source_id = ?1 AND identity = ?2",
             )
             .and_then(|mut st| {
@@ -66,6 +72,7 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
                         story_id: r.get(1)?,
                         hash: r.get(2)?,
                         updated: r.get(3)?,
+                        first_seen: r.get(4)?,
                     })
                 })
                 .optional()
@@ -76,13 +83,44 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
                 sync_topics(&tx, old.id, &row.topics).map_err(err)?;
                 stats.unchanged += 1;
             }
+            Some(old) if !visible_change(&tx, old.id, &row).map_err(err)? => {
+                // Only what readers do not see (categories, match text)
+                // changed: kept current for tagging, but the entry is not
+                // newer; re-rendered only if its topics moved.
+                tx.prepare_cached(
+                    "UPDATE copies SET categories = ?2, match_text = ?3, content_hash = ?4
+                     WHERE id = ?1",
+                )
+                .and_then(|mut st| {
+                    st.execute(params![
+                        old.id,
+                        row.categories,
+                        row.item.match_text,
+                        row.hash
+                    ])
+                })
+                .map_err(err)?;
+                if sync_topics(&tx, old.id, &row.topics).map_err(err)? {
+                    stats.updated += 1;
+                } else {
+                    stats.unchanged += 1;
+                }
+            }
             Some(old) => {
                 let old_updated = parse_opt_ts(path, "copies.updated", old.updated.clone())?;
                 update_copy(&tx, &old, old_updated, &row, canon.as_deref(), now).map_err(err)?;
                 stats.updated += 1;
             }
             None => {
-                insert_copy(&tx, source_id, f.source, &identity, &row, canon, now).map_err(err)?;
+                let new = NewCopy {
+                    source_id,
+                    source: f.source,
+                    identity: &identity,
+                    row: &row,
+                    canon,
+                    now,
+                };
+                insert_copy(&tx, path, new, near)?;
                 stats.new += 1;
             }
         }
@@ -116,6 +154,7 @@ struct Existing {
     story_id: i64,
     hash: String,
     updated: Option<String>,
+    first_seen: String,
 }
 
 /// An item as the `copies` table stores it.
@@ -179,73 +218,154 @@ fn json_strings(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".to_string())
 }
 
-fn insert_copy(
-    tx: &Transaction<'_>,
+/// A copy not stored yet, from `source`.
+struct NewCopy<'a> {
     source_id: i64,
-    source: &str,
-    identity: &str,
-    row: &CopyRow<'_>,
+    source: &'a str,
+    identity: &'a str,
+    row: &'a CopyRow<'a>,
     canon: Option<String>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+}
+
+fn insert_copy(
+    tx: &Transaction<'_>,
+    path: &Path,
+    new: NewCopy<'_>,
+    near: &NearDupSettings,
+) -> Result<(), StoreError> {
+    let what = format!(
+        "cannot store item {:?} of source {:?}",
+        new.identity, new.source
+    );
+    let err = |e: rusqlite::Error| db_err(path, &what, e);
+    let (row, canon, now) = (new.row, &new.canon, new.now);
+    let item = row.item;
     // Rule 2: a canonical link already owned by a story joins that story.
-    let owner: Option<i64> = match &canon {
+    let owner: Option<i64> = match canon {
         Some(c) => tx
-            .prepare_cached("SELECT story_id FROM story_links WHERE canonical_link = ?1")?
-            .query_row([c], |r| r.get(0))
-            .optional()?,
+            .prepare_cached("SELECT story_id FROM story_links WHERE canonical_link = ?1")
+            .and_then(|mut st| st.query_row([c], |r| r.get(0)).optional())
+            .map_err(err)?,
         None => None,
     };
-    let (story_id, created) = match owner {
-        Some(id) => (id, false),
+    let sig = near_index::signature(
+        &item.title,
+        item.summary_html.as_deref(),
+        item.content_html.as_deref(),
+    );
+    let at = near_index::item_at(row.published, row.updated, now);
+    // Beyond the contract: the same story under another link, nearly the
+    // same words, from another source within the window.
+    let owner = match owner {
+        Some(id) => Some(id),
+        None => near_index::find_story(tx, path, new.source_id, &sig, at, near)?,
+    };
+    let created = owner.is_none();
+    let story_id = match owner {
+        Some(id) => id,
         None => {
             // A feed date in the future would pin the entry on top of every
             // feed; no story is newer than the moment it was first seen.
             let updated = row.updated.or(row.published).unwrap_or(now).min(now);
-            tx.prepare_cached(
-                "INSERT INTO stories (uid, first_seen, updated) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![story_uid(source, identity), ts(now), ts(updated)])?;
-            let id = tx.last_insert_rowid();
-            if let Some(c) = &canon {
-                tx.prepare_cached(
-                    "INSERT INTO story_links (canonical_link, story_id) VALUES (?1, ?2)",
-                )?
-                .execute(params![c, id])?;
-            }
-            (id, true)
+            tx.prepare_cached("INSERT INTO stories (uid, first_seen, updated) VALUES (?1, ?2, ?3)")
+                .and_then(|mut st| {
+                    st.execute(params![
+                        story_uid(new.source, new.identity),
+                        ts(now),
+                        ts(updated)
+                    ])
+                })
+                .map_err(err)?;
+            tx.last_insert_rowid()
         }
     };
-    let item = row.item;
+    if let Some(c) = canon {
+        // The story now owns this link too, so later copies carrying it
+        // join by rule 2. A story found by rule 2 already owns it.
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO story_links (canonical_link, story_id) VALUES (?1, ?2)",
+        )
+        .and_then(|mut st| st.execute(params![c, story_id]))
+        .map_err(err)?;
+    }
     tx.prepare_cached(
         "INSERT INTO copies (story_id, source_id, identity, link, canonical_link, title,
             summary_html, content_html, authors, categories, published, updated, match_text,
             content_hash, first_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?
-    .execute(params![
-        story_id,
-        source_id,
-        identity,
-        item.link,
-        canon,
-        item.title,
-        item.summary_html,
-        item.content_html,
-        row.authors,
-        row.categories,
-        row.published.map(ts),
-        row.updated.map(ts),
-        item.match_text,
-        row.hash,
-        ts(now),
-    ])?;
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            story_id,
+            new.source_id,
+            new.identity,
+            item.link,
+            canon,
+            item.title,
+            item.summary_html,
+            item.content_html,
+            row.authors,
+            row.categories,
+            row.published.map(ts),
+            row.updated.map(ts),
+            item.match_text,
+            row.hash,
+            ts(now),
+        ])
+    })
+    .map_err(err)?;
     let copy_id = tx.last_insert_rowid();
     if created {
-        tx.prepare_cached("UPDATE stories SET first_copy_id = ?2 WHERE id = ?1")?
-            .execute(params![story_id, copy_id])?;
+        tx.prepare_cached("UPDATE stories SET first_copy_id = ?2 WHERE id = ?1")
+            .and_then(|mut st| st.execute(params![story_id, copy_id]))
+            .map_err(err)?;
     }
-    sync_topics(tx, copy_id, &row.topics)
+    near_index::index_copy(tx, copy_id, &sig, at).map_err(err)?;
+    sync_topics(tx, copy_id, &row.topics).map_err(err)?;
+    Ok(())
+}
+
+/// Whether anything a reader sees of a stored copy differs from `row`:
+/// title, link, summary, content, authors or dates (not categories or the
+/// match text, which only feed tagging).
+fn visible_change(tx: &Transaction<'_>, copy_id: i64, row: &CopyRow<'_>) -> rusqlite::Result<bool> {
+    type Visible = (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let stored: Visible = tx
+        .prepare_cached(
+            "SELECT title, link, summary_html, content_html, authors, published, updated
+               FROM copies WHERE id = ?1",
+        )?
+        .query_row([copy_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?;
+    let item = row.item;
+    let now: Visible = (
+        item.title.clone(),
+        item.link.clone(),
+        item.summary_html.clone(),
+        item.content_html.clone(),
+        row.authors.clone(),
+        row.published.map(ts),
+        row.updated.map(ts),
+    );
+    Ok(stored != now)
 }
 
 /// Rule 1: the same item from the same source changed; update it in place.
@@ -302,6 +422,21 @@ fn update_copy(
         row.hash,
     ])?;
     sync_topics(tx, old.id, &row.topics)?;
+    // The edited words are what later copies must be compared with.
+    let seen = DateTime::parse_from_rfc3339(&old.first_seen)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now);
+    let sig = near_index::signature(
+        &item.title,
+        item.summary_html.as_deref(),
+        item.content_html.as_deref(),
+    );
+    near_index::index_copy(
+        tx,
+        old.id,
+        &sig,
+        near_index::item_at(row.published, row.updated, seen),
+    )?;
 
     // The entry shows its first copy: only that copy's edits make it newer.
     let (first_copy, story_updated): (Option<i64>, String) = tx
@@ -348,13 +483,14 @@ fn newer_updated(
 
 /// Makes the copy's topics exactly `topics` (sorted, deduplicated), writing
 /// nothing when they already are.
-fn sync_topics(tx: &Transaction<'_>, copy_id: i64, topics: &[String]) -> rusqlite::Result<()> {
+/// Returns whether they changed.
+fn sync_topics(tx: &Transaction<'_>, copy_id: i64, topics: &[String]) -> rusqlite::Result<bool> {
     let stored: Vec<String> = tx
         .prepare_cached("SELECT topic FROM copy_topics WHERE copy_id = ?1 ORDER BY topic")?
         .query_map([copy_id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     if stored == topics {
-        return Ok(());
+        return Ok(false);
     }
     tx.prepare_cached("DELETE FROM copy_topics WHERE copy_id = ?1")?
         .execute([copy_id])?;
@@ -363,7 +499,7 @@ fn sync_topics(tx: &Transaction<'_>, copy_id: i64, topics: &[String]) -> rusqlit
     for t in topics {
         insert.execute(params![copy_id, t])?;
     }
-    Ok(())
+    Ok(true)
 }
 
 pub(super) fn retag_if_changed(
@@ -420,113 +556,4 @@ pub(super) fn retag_if_changed(
     .map_err(err)?;
     tx.commit().map_err(err)?;
     Ok(true)
-}
-
-/// The dedup identity of an item within its source (contract rules 1-3).
-pub(super) fn identity(item: &Item, canon: Option<&str>) -> String {
-    if let Some(guid) = item
-        .guid
-        .as_deref()
-        .map(str::trim)
-        .filter(|g| !g.is_empty())
-    {
-        return format!("guid:{guid}");
-    }
-    if let Some(c) = canon {
-        return format!("link:{c}");
-    }
-    // A link that is not http(s) cannot be canonicalized; it still
-    // identifies the item within its own source.
-    if let Some(link) = item
-        .link
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        return format!("link:{link}");
-    }
-    format!("text:{}", text_key(item))
-}
-
-/// Rule 3: SHA-256 of the normalized title and summary text. An item with
-/// neither falls back to its content, so distinct untitled posts stay apart.
-fn text_key(item: &Item) -> String {
-    let title = normalize_text(&item.title);
-    let summary = normalize_text(&plain_text(item.summary_html.as_deref().unwrap_or("")));
-    let mut h = Sha256::new();
-    if title.is_empty() && summary.is_empty() {
-        h.update(b"content\n");
-        h.update(
-            normalize_text(&plain_text(item.content_html.as_deref().unwrap_or(""))).as_bytes(),
-        );
-    } else {
-        h.update(title.as_bytes());
-        h.update(b"\n");
-        h.update(summary.as_bytes());
-    }
-    hex(&h.finalize())
-}
-
-/// Lower-cased, whitespace collapsed to single spaces, trimmed.
-fn normalize_text(s: &str) -> String {
-    s.to_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The text of sanitized HTML: tags dropped (as a space), entities decoded.
-fn plain_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for ch in html.chars() {
-        match (in_tag, ch) {
-            (false, '<') => in_tag = true,
-            (true, '>') => {
-                in_tag = false;
-                out.push(' ');
-            }
-            (false, c) => out.push(c),
-            (true, _) => {}
-        }
-    }
-    html_escape::decode_html_entities(&out).into_owned()
-}
-
-/// A story's stable id: UUID-shaped (version 8, RFC 9562 variant) from the
-/// SHA-256 of the first copy's source name and identity. Stored once and
-/// never recomputed, so later renames or rule changes cannot move it.
-pub(super) fn story_uid(source: &str, identity: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(source.as_bytes());
-    h.update([0]);
-    h.update(identity.as_bytes());
-    let d = h.finalize();
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&d[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let x = hex(&b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &x[0..8],
-        &x[8..12],
-        &x[12..16],
-        &x[16..20],
-        &x[20..32]
-    )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
-/// The dedup key of a link (contract rule 2).
-pub(super) fn canonical_key(link: &str) -> Option<String> {
-    crate::normalize::link::canonical_link(link)
 }

@@ -20,49 +20,205 @@ pub fn fold(text: &str, out: &mut String) {
 /// put between what `out` already ends with and the first folded word.
 pub(crate) fn fold_append(text: &str, out: &mut String) {
     out.reserve(text.len());
+    let at_start = out.is_empty() || out.ends_with(' ');
+    fold_into(text, out, at_start);
+}
+
+/// Where folded text goes: a `String`, or the topic automaton stepping
+/// through it byte by byte (so matching needs no folded copy).
+pub(crate) trait Sink {
+    fn push_char(&mut self, c: char);
+    fn push_str(&mut self, s: &str);
+}
+
+impl Sink for String {
+    #[inline(always)]
+    fn push_char(&mut self, c: char) {
+        self.push(c);
+    }
+    #[inline(always)]
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s);
+    }
+}
+
+/// Folds `text` into `sink`. `at_start`: nothing precedes, or what does
+/// ends with a space; otherwise a space is put before the first word.
+#[inline(always)]
+pub(crate) fn fold_into<S: Sink>(text: &str, sink: &mut S, at_start: bool) {
     // A separator is only written once a following word shows up, which
     // collapses runs and trims both ends without a second pass.
-    let mut pending_space = !out.is_empty() && !out.ends_with(' ');
-    let mut push = |piece: FoldedChar, out: &mut String| match piece {
-        FoldedChar::Ignore => {}
-        FoldedChar::Separator => pending_space = !out.is_empty() && !out.ends_with(' '),
-        FoldedChar::Char(c) => {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push(c);
-        }
-        FoldedChar::Str(s) => {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push_str(s);
-        }
+    let mut w = Writer {
+        out: sink,
+        at_start,
+        pending_space: !at_start,
     };
-    for c in text.chars() {
-        if c.is_ascii() {
-            // Fast path: the bulk of English and Latin-script news text.
-            let piece = if c.is_ascii_alphanumeric() {
-                FoldedChar::Char(c.to_ascii_lowercase())
-            } else {
-                FoldedChar::Separator
-            };
-            push(piece, out);
+    let bytes = text.as_bytes();
+    let table = table();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            // ASCII (the bulk of English and Latin-script Albanian and
+            // Serbian): a byte table says lower-cased letter or separator.
+            match ASCII[usize::from(b)] {
+                0 => w.separator(),
+                f => w.push(char::from(f)),
+            }
+            i += 1;
             continue;
         }
-        for lower in c.to_lowercase() {
-            decompose_compatible(lower, |d| {
-                // Compatibility decompositions can yield capitals (ℌ → H).
-                for l in d.to_lowercase() {
-                    push(fold_char(l), out);
+        // Two-byte UTF-8 (all of Latin-1, Latin Extended, Greek and
+        // Cyrillic) is decoded by hand: it is the whole non-ASCII load of
+        // the region's text, and the table covers exactly that range.
+        let c = match bytes.get(i + 1) {
+            Some(&b2) if (0xC2..=0xDF).contains(&b) && b2 & 0xC0 == 0x80 => {
+                i += 2;
+                (usize::from(b & 0x1F) << 6) | usize::from(b2 & 0x3F)
+            }
+            _ => {
+                let Some(c) = text[i..].chars().next() else {
+                    break;
+                };
+                i += c.len_utf8();
+                c as usize
+            }
+        };
+        match table.get(c.wrapping_sub(TABLE_START)) {
+            Some(Entry::Ignore) => {}
+            Some(Entry::Separator) => w.separator(),
+            Some(Entry::Char(f)) => w.push(*f),
+            Some(Entry::Str(s)) => w.push_str(s),
+            Some(Entry::Slow) | None => {
+                if let Some(c) = char::from_u32(c as u32) {
+                    fold_slow(c, &mut |p| w.piece(p));
                 }
-            });
+            }
         }
     }
 }
 
+/// ASCII folded: lower-case letters and digits as themselves, 0 for
+/// everything else (a word separator).
+const ASCII: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Appends folded pieces, writing a word separator only between words.
+struct Writer<'a, S: Sink> {
+    out: &'a mut S,
+    /// Nothing written yet, or `out` ends with a space already.
+    at_start: bool,
+    pending_space: bool,
+}
+
+impl<S: Sink> Writer<'_, S> {
+    #[inline(always)]
+    fn separator(&mut self) {
+        self.pending_space = !self.at_start;
+    }
+
+    #[inline(always)]
+    fn word_start(&mut self) {
+        if self.pending_space {
+            self.out.push_char(' ');
+            self.pending_space = false;
+        }
+        self.at_start = false;
+    }
+
+    #[inline(always)]
+    fn push(&mut self, c: char) {
+        self.word_start();
+        self.out.push_char(c);
+    }
+
+    #[inline(always)]
+    fn push_str(&mut self, s: &str) {
+        self.word_start();
+        self.out.push_str(s);
+    }
+
+    fn piece(&mut self, piece: FoldedChar) {
+        match piece {
+            FoldedChar::Ignore => {}
+            FoldedChar::Separator => self.separator(),
+            FoldedChar::Char(c) => self.push(c),
+            FoldedChar::Str(s) => self.push_str(s),
+        }
+    }
+}
+
+/// Folds one non-ASCII character the long way: lower-case, decompose,
+/// lower-case again (compatibility decompositions can yield capitals:
+/// ℌ → H), then fold each resulting character.
+fn fold_slow(c: char, emit: &mut dyn FnMut(FoldedChar)) {
+    for lower in c.to_lowercase() {
+        decompose_compatible(lower, |d| {
+            for l in d.to_lowercase() {
+                emit(fold_char(l));
+            }
+        });
+    }
+}
+
+/// The first code point of [`table`]: everything below is ASCII.
+const TABLE_START: usize = 0x80;
+/// One past the last: Latin-1, Latin Extended-A/B, IPA, Greek and Cyrillic,
+/// which is every letter of the region's news in any script.
+const TABLE_END: usize = 0x530;
+
+/// What [`fold_slow`] makes of one character, when that is a single piece.
+#[derive(Clone, Copy)]
+enum Entry {
+    Ignore,
+    Separator,
+    Char(char),
+    Str(&'static str),
+    /// Several pieces (`ǆ` → `d`, `z`): folded the long way each time.
+    Slow,
+}
+
+/// [`fold_slow`] precomputed for U+0080..U+0530, built on first use: the
+/// decomposition and case tables cost more per character than the fold.
+fn table() -> &'static [Entry] {
+    static TABLE: std::sync::OnceLock<Vec<Entry>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (TABLE_START..TABLE_END)
+            .map(|cp| {
+                let Some(c) = char::from_u32(cp as u32) else {
+                    return Entry::Slow;
+                };
+                let mut pieces = Vec::new();
+                fold_slow(c, &mut |p| {
+                    if !matches!(p, FoldedChar::Ignore) {
+                        pieces.push(p)
+                    }
+                });
+                match pieces.as_slice() {
+                    [] => Entry::Ignore,
+                    [FoldedChar::Separator] => Entry::Separator,
+                    [FoldedChar::Char(f)] => Entry::Char(*f),
+                    [FoldedChar::Str(s)] => Entry::Str(s),
+                    _ => Entry::Slow,
+                }
+            })
+            .collect()
+    })
+}
+
+#[derive(Clone, Copy)]
 enum FoldedChar {
     /// Dropped without separating words (combining marks, soft hyphens).
     Ignore,
@@ -251,6 +407,27 @@ mod tests {
         ];
         for (latin, cyr) in pairs {
             assert_eq!(folded(latin), folded(cyr), "{latin} vs {cyr}");
+        }
+    }
+
+    /// The precomputed table must fold exactly as the long way does, for
+    /// every character it covers, alone and inside words.
+    #[test]
+    fn table_agrees_with_the_slow_path() {
+        for cp in TABLE_START..TABLE_END {
+            let Some(c) = char::from_u32(cp as u32) else {
+                continue;
+            };
+            let mut slow = String::from("a");
+            let mut w = Writer {
+                out: &mut slow,
+                at_start: false,
+                pending_space: false,
+            };
+            fold_slow(c, &mut |p| w.piece(p));
+            w.piece(FoldedChar::Char('b'));
+            let text = format!("a{c}b");
+            assert_eq!(folded(&text), slow, "U+{cp:04X} {c:?}");
         }
     }
 

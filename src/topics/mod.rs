@@ -4,14 +4,17 @@
 //! separated by exactly one space. Padding both the folded text and each
 //! keyword pattern with a space turns "whole words only" into a plain
 //! substring match, so one Aho-Corasick pass over the text finds every
-//! keyword and exclude of every topic at once.
+//! keyword and exclude of every topic at once. The automaton is stepped by
+//! the folder itself, byte by byte as folded bytes come out, so matching
+//! makes no folded copy of the text and folding allocates nothing.
 
 mod fold;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::{dfa, nfa, Anchored, MatchKind};
 use sha2::{Digest, Sha256};
 
 use crate::config::TopicConfig;
@@ -22,6 +25,43 @@ pub use fold::fold;
 /// changes and stored items are re-tagged under the new rules.
 const RULES_VERSION: &str = "feedmill-topics-1";
 
+/// Up to this many distinct patterns the automaton is a full DFA (a few
+/// megabytes at most for keyword-sized patterns).
+const DFA_MAX_PATTERNS: usize = 20_000;
+
+/// Per-thread flags of [`Matcher::topics_in`], so tagging an item
+/// allocates nothing but its result.
+struct Scratch {
+    hit: Vec<bool>,
+    vetoed: Vec<bool>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = const {
+        std::cell::RefCell::new(Scratch {
+            hit: Vec::new(),
+            vetoed: Vec::new(),
+        })
+    };
+}
+
+/// The automaton: a full DFA (one table lookup per byte) unless the
+/// keywords are so many that its size would matter, then a compact NFA.
+#[derive(Debug, Clone)]
+enum Engine {
+    Dfa(dfa::DFA),
+    Nfa(nfa::contiguous::NFA),
+}
+
+/// What the automaton runs over.
+#[derive(Clone, Copy)]
+enum Feed<'a> {
+    /// Text to fold on the way.
+    Text(&'a str),
+    /// Text folded already.
+    Folded(&'a str),
+}
+
 /// The matcher could not be built from the topic configuration.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the topic matcher from {patterns} keywords: {source}")]
@@ -30,12 +70,86 @@ pub struct MatcherError {
     source: aho_corasick::BuildError,
 }
 
+/// Steps an automaton through folded bytes and records, in overlapping
+/// (standard) semantics, every pattern that ends at each byte.
+struct Stepper<'a, A: Automaton> {
+    automaton: &'a A,
+    sid: StateID,
+    owners: &'a [Vec<(usize, Role)>],
+    hit: &'a mut [bool],
+    vetoed: &'a mut [bool],
+}
+
+impl<A: Automaton> Stepper<'_, A> {
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        self.sid = self.automaton.next_state(Anchored::No, self.sid, b);
+        if self.automaton.is_special(self.sid) {
+            matched(self.automaton, self.sid, self.owners, self.hit, self.vetoed);
+        }
+    }
+}
+
+/// Records the patterns of match state `sid` (a special state that may be
+/// a match). Takes no `&mut Stepper`, so the state stays in a register on
+/// the hot path.
+#[cold]
+#[inline(never)]
+fn matched<A: Automaton>(
+    automaton: &A,
+    sid: StateID,
+    owners: &[Vec<(usize, Role)>],
+    hit: &mut [bool],
+    vetoed: &mut [bool],
+) {
+    if !automaton.is_match(sid) {
+        return;
+    }
+    for i in 0..automaton.match_len(sid) {
+        let pattern = automaton.match_pattern(sid, i).as_usize();
+        for &(topic, role) in &owners[pattern] {
+            match role {
+                Role::Keyword => hit[topic] = true,
+                Role::Exclude => vetoed[topic] = true,
+            }
+        }
+    }
+}
+
+impl<A: Automaton> fold::Sink for Stepper<'_, A> {
+    #[inline(always)]
+    fn push_char(&mut self, c: char) {
+        if c.is_ascii() {
+            self.byte(c as u8);
+        } else {
+            let mut buf = [0u8; 4];
+            for &b in c.encode_utf8(&mut buf).as_bytes() {
+                self.byte(b);
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn push_str(&mut self, s: &str) {
+        let mut sid = self.sid;
+        for &b in s.as_bytes() {
+            sid = self.automaton.next_state(Anchored::No, sid, b);
+            if self.automaton.is_special(sid) {
+                matched(self.automaton, sid, self.owners, self.hit, self.vetoed);
+            }
+        }
+        self.sid = sid;
+    }
+}
+
 /// Built once per config; matches every topic's keywords in one pass.
 #[derive(Debug, Clone)]
 pub struct Matcher {
     names: Vec<String>,
+    /// Per topic: the regions it is limited to (empty: every region).
+    regions: Vec<Vec<String>>,
     /// `None` when no keyword folds to anything.
-    automaton: Option<AhoCorasick>,
+    automaton: Option<Engine>,
     /// For each pattern of the automaton: which topics use it, and whether
     /// as an exclude. Several topics may share a keyword.
     owners: Vec<Vec<(usize, Role)>>,
@@ -81,20 +195,35 @@ impl Matcher {
         let automaton = if patterns.is_empty() {
             None
         } else {
-            // Standard semantics are required for overlapping search, which
-            // reports every pattern ending at each position: a keyword inside
-            // a longer keyword ("eu" in "eu army") must still count.
-            let built = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-                .map_err(|source| MatcherError {
-                    patterns: patterns.len(),
-                    source,
-                })?;
-            Some(built)
+            // Standard semantics: each state reports every pattern ending
+            // there, so a keyword inside a longer one ("eu" in "eu army")
+            // still counts. No prefilter: every pattern starts with a space,
+            // and the folder feeds bytes one at a time anyway.
+            let err = |source| MatcherError {
+                patterns: patterns.len(),
+                source,
+            };
+            Some(if patterns.len() <= DFA_MAX_PATTERNS {
+                Engine::Dfa(
+                    dfa::DFA::builder()
+                        .match_kind(MatchKind::Standard)
+                        .prefilter(false)
+                        .build(&patterns)
+                        .map_err(err)?,
+                )
+            } else {
+                Engine::Nfa(
+                    nfa::contiguous::NFA::builder()
+                        .match_kind(MatchKind::Standard)
+                        .prefilter(false)
+                        .build(&patterns)
+                        .map_err(err)?,
+                )
+            })
         };
         Ok(Matcher {
             names: topics.iter().map(|t| t.name.clone()).collect(),
+            regions: topics.iter().map(|t| t.regions.clone()).collect(),
             automaton,
             owners,
             fingerprint: fingerprint(topics),
@@ -102,36 +231,98 @@ impl Matcher {
     }
 
     /// Names of the topics whose keywords match `text` and whose excludes do
-    /// not, in config order.
+    /// not, in config order. Topics limited to regions do not apply: use
+    /// [`Matcher::topics_in`] for an item whose source has a region.
     pub fn topics(&self, text: &str) -> Vec<String> {
+        self.topics_in(text, None)
+    }
+
+    /// Like [`Matcher::topics`] for an item from a source in `region`: a
+    /// topic limited to regions applies only when `region` is one of them.
+    pub fn topics_in(&self, text: &str, region: Option<&str>) -> Vec<String> {
+        let applies = |i: usize| {
+            let limit = &self.regions[i];
+            limit.is_empty() || region.is_some_and(|r| limit.iter().any(|l| l == r))
+        };
         let Some(automaton) = &self.automaton else {
             return Vec::new();
         };
-        let mut haystack = String::with_capacity(text.len() + 2);
-        haystack.push(' ');
-        fold::fold_append(text, &mut haystack);
-        haystack.push(' ');
-
-        let mut hit = vec![false; self.names.len()];
-        let mut vetoed = vec![false; self.names.len()];
-        for m in automaton.find_overlapping_iter(&haystack) {
-            for &(topic, role) in &self.owners[m.pattern().as_usize()] {
-                match role {
-                    Role::Keyword => hit[topic] = true,
-                    Role::Exclude => vetoed[topic] = true,
-                }
-            }
+        if !(0..self.names.len()).any(applies) {
+            return Vec::new();
         }
-        self.names
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| hit[i] && !vetoed[i])
-            .map(|(_, name)| name.clone())
-            .collect()
+        self.scan(automaton, applies, Feed::Text(text))
+    }
+
+    /// Like [`Matcher::topics_in`] for text already folded by [`fold`]
+    /// (for callers that fold once and match several times, and for
+    /// measuring the automaton alone).
+    pub fn topics_in_folded(&self, folded: &str, region: Option<&str>) -> Vec<String> {
+        let applies = |i: usize| {
+            let limit = &self.regions[i];
+            limit.is_empty() || region.is_some_and(|r| limit.iter().any(|l| l == r))
+        };
+        let Some(automaton) = &self.automaton else {
+            return Vec::new();
+        };
+        self.scan(automaton, applies, Feed::Folded(folded))
+    }
+
+    /// Runs the automaton over " <folded text> " and names the topics hit,
+    /// not vetoed, and applying.
+    fn scan(
+        &self,
+        engine: &Engine,
+        applies: impl Fn(usize) -> bool,
+        feed: Feed<'_>,
+    ) -> Vec<String> {
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let Scratch { hit, vetoed } = &mut *scratch;
+            hit.clear();
+            hit.resize(self.names.len(), false);
+            vetoed.clear();
+            vetoed.resize(self.names.len(), false);
+            match engine {
+                Engine::Dfa(a) => self.step(a, hit, vetoed, feed),
+                Engine::Nfa(a) => self.step(a, hit, vetoed, feed),
+            }
+            self.names
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| hit[i] && !vetoed[i] && applies(i))
+                .map(|(_, name)| name.clone())
+                .collect()
+        })
+    }
+
+    fn step<A: Automaton>(
+        &self,
+        automaton: &A,
+        hit: &mut [bool],
+        vetoed: &mut [bool],
+        feed: Feed<'_>,
+    ) {
+        // These automata are built with an unanchored start state.
+        let Ok(sid) = automaton.start_state(Anchored::No) else {
+            return;
+        };
+        let mut stepper = Stepper {
+            automaton,
+            sid,
+            owners: &self.owners,
+            hit,
+            vetoed,
+        };
+        stepper.byte(b' ');
+        match feed {
+            Feed::Text(text) => fold::fold_into(text, &mut stepper, true),
+            Feed::Folded(folded) => fold::Sink::push_str(&mut stepper, folded),
+        }
+        stepper.byte(b' ');
     }
 
     /// A stable hash (hex SHA-256) of everything in the topic configuration
-    /// that decides tagging (names, keywords, excludes, their order) and of
+    /// that decides tagging (names, keywords, excludes, regions, their order) and of
     /// the matching rules themselves; labels are left out since they do not
     /// change which items get a topic. Stored items are re-tagged when it
     /// changes.
@@ -177,6 +368,19 @@ fn fingerprint(topics: &[TopicConfig]) -> String {
             for keyword in list {
                 field(keyword.as_bytes());
             }
+        }
+    }
+    // Regions come after every topic (the topic count above says where
+    // that is), and only for limited topics, so configurations without
+    // regions keep the fingerprint they had before regions existed.
+    for (i, topic) in topics.iter().enumerate() {
+        if topic.regions.is_empty() {
+            continue;
+        }
+        field(&(i as u64).to_le_bytes());
+        field(&(topic.regions.len() as u64).to_le_bytes());
+        for region in &topic.regions {
+            field(region.as_bytes());
         }
     }
     let digest = hasher.finalize();

@@ -1,7 +1,7 @@
 //! Dedup rules 1-3, entries, re-tagging.
 
 use super::*;
-use crate::store::write::{canonical_key, story_uid};
+use crate::store::ident::{canonical_key, story_uid};
 use crate::store::*;
 
 #[test]

@@ -1,6 +1,7 @@
 //! Store tests: real SQLite files in temporary folders.
 
 mod dedup;
+mod near;
 mod state;
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -1,0 +1,247 @@
+//! The near-duplicate index: for each stored copy, the keys of its title
+//! words ([`Signature::index_keys`]) with the copy's date, so that a new
+//! item is compared only with copies that share title words and lie within
+//! the time window, never with every story.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::ident::plain_text;
+use super::near::{score, NearDupSettings, Signature};
+use super::{db_err, parse_ts, ts, StoreError};
+
+/// Key in `meta` of the index rules the stored keys were made with. Bump
+/// [`INDEX_VERSION`] when folding or [`Signature::index_keys`] changes:
+/// the index is then rebuilt when the store is opened.
+const INDEX_META: &str = "near_index_version";
+const INDEX_VERSION: &str = "1";
+
+/// Postings read per key, newest first within the window: bounds the work
+/// per item when a word (a country's name) is in every other title.
+const POSTINGS_PER_KEY: i64 = 200;
+/// Copies scored per item, those sharing the most keys first.
+const CANDIDATES: usize = 16;
+
+/// The signature of a stored or incoming item: its title and, as the lead,
+/// its summary (or, without one, its content) as plain text.
+pub(super) fn signature(title: &str, summary: Option<&str>, content: Option<&str>) -> Signature {
+    let html = summary
+        .filter(|s| !s.trim().is_empty())
+        .or(content)
+        .unwrap_or("");
+    let lead = plain_text(html);
+    // A lead is only read to its first words; a long article body is cut
+    // here so folding never walks all of it.
+    let lead = truncate(&lead, 2000);
+    Signature::new(title, (!lead.trim().is_empty()).then_some(lead))
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// The date a copy is compared by: its published date, else its updated
+/// date, else when it was first seen; never later than first seen.
+pub(super) fn item_at(
+    published: Option<DateTime<Utc>>,
+    updated: Option<DateTime<Utc>>,
+    seen: DateTime<Utc>,
+) -> DateTime<Utc> {
+    published.or(updated).unwrap_or(seen).min(seen)
+}
+
+/// Replaces the index rows of one copy.
+pub(super) fn index_copy(
+    tx: &Transaction<'_>,
+    copy_id: i64,
+    sig: &Signature,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM near_keys WHERE copy_id = ?1")?
+        .execute([copy_id])?;
+    let at = ts(at);
+    let mut insert = tx
+        .prepare_cached("INSERT OR IGNORE INTO near_keys (key, at, copy_id) VALUES (?1, ?2, ?3)")?;
+    for key in sig.index_keys() {
+        insert.execute(params![key, at, copy_id])?;
+    }
+    Ok(())
+}
+
+/// The story an item is a near-duplicate of, if any: the best-scoring
+/// stored copy within the window that belongs to a story this source has
+/// no copy in yet (a source does not carry one story twice; two of its
+/// items alike are a follow-up or a recurring post).
+pub(super) fn find_story(
+    tx: &Transaction<'_>,
+    path: &Path,
+    source_id: i64,
+    sig: &Signature,
+    at: DateTime<Utc>,
+    settings: &NearDupSettings,
+) -> Result<Option<i64>, StoreError> {
+    if !settings.enabled || sig.is_empty() {
+        return Ok(None);
+    }
+    let what = "cannot look up near-duplicates";
+    let err = |e: rusqlite::Error| db_err(path, what, e);
+    let window = TimeDelta::from_std(settings.window).unwrap_or(TimeDelta::days(30));
+    let lo = at
+        .checked_sub_signed(window)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let hi = at
+        .checked_add_signed(window)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let keys = sig.index_keys();
+    let mut shared: HashMap<i64, (usize, String)> = HashMap::new();
+    {
+        let mut postings = tx
+            .prepare_cached(
+                "SELECT copy_id, at FROM near_keys
+                  WHERE key = ?1 AND at BETWEEN ?2 AND ?3
+                  ORDER BY at DESC LIMIT ?4",
+            )
+            .map_err(err)?;
+        for key in &keys {
+            let rows = postings
+                .query_map(params![key, ts(lo), ts(hi), POSTINGS_PER_KEY], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(err)?;
+            for row in rows {
+                let (copy, copy_at) = row.map_err(err)?;
+                shared.entry(copy).or_insert((0, copy_at)).0 += 1;
+            }
+        }
+    }
+    // A copy sharing under a third of the keys cannot reach any useful
+    // threshold; skipping it saves loading and folding its text.
+    let min_shared = keys.len().div_ceil(3).max(1);
+    let mut candidates: Vec<(i64, usize, String)> = shared
+        .into_iter()
+        .filter(|(_, (n, _))| *n >= min_shared)
+        .map(|(id, (n, at))| (id, n, at))
+        .collect();
+    candidates.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    candidates.truncate(CANDIDATES);
+
+    let mut best: Option<(f64, i64)> = None;
+    let mut load = tx
+        .prepare_cached(
+            "SELECT c.story_id, c.title, c.summary_html, c.content_html,
+                    EXISTS (SELECT 1 FROM copies o
+                             WHERE o.story_id = c.story_id AND o.source_id = ?2)
+               FROM copies c WHERE c.id = ?1",
+        )
+        .map_err(err)?;
+    for (copy_id, _, copy_at) in candidates {
+        let row = load
+            .query_row(params![copy_id, source_id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, bool>(4)?,
+                ))
+            })
+            .optional()
+            .map_err(err)?;
+        let Some((story, title, summary, content, same_source)) = row else {
+            continue;
+        };
+        if same_source {
+            continue;
+        }
+        let copy_at = parse_ts(path, "near_keys.at", &copy_at)?;
+        let gap = (at - copy_at)
+            .abs()
+            .to_std()
+            .unwrap_or(std::time::Duration::MAX);
+        let other = signature(&title, summary.as_deref(), content.as_deref());
+        let s = score(sig, &other, gap, settings);
+        if s >= settings.threshold && best.is_none_or(|(b, _)| s > b) {
+            best = Some((s, story));
+        }
+    }
+    Ok(best.map(|(_, story)| story))
+}
+
+/// Builds the index for every stored copy when it is missing or was made
+/// under other rules (a database from before the index, or an upgrade that
+/// changed folding). One transaction; copies are read in batches.
+pub(super) fn ensure(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let what = "cannot build the near-duplicate index";
+    let err = |e: rusqlite::Error| db_err(path, what, e);
+    let version: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [INDEX_META], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(err)?;
+    if version.as_deref() == Some(INDEX_VERSION) {
+        return Ok(());
+    }
+    let tx = super::immediate(conn, path, what)?;
+    tx.execute("DELETE FROM near_keys", []).map_err(err)?;
+    let mut last = 0i64;
+    loop {
+        type Row = (
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+        );
+        let batch: Vec<Row> = tx
+            .prepare_cached(
+                "SELECT id, title, summary_html, content_html, published, updated, first_seen
+                   FROM copies WHERE id > ?1 ORDER BY id LIMIT 500",
+            )
+            .and_then(|mut st| {
+                st.query_map([last], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                })?
+                .collect()
+            })
+            .map_err(err)?;
+        let Some(&(id, ..)) = batch.last() else {
+            break;
+        };
+        last = id;
+        for (id, title, summary, content, published, updated, seen) in batch {
+            let published = super::parse_opt_ts(path, "copies.published", published)?;
+            let updated = super::parse_opt_ts(path, "copies.updated", updated)?;
+            let seen = parse_ts(path, "copies.first_seen", &seen)?;
+            let sig = signature(&title, summary.as_deref(), content.as_deref());
+            index_copy(&tx, id, &sig, item_at(published, updated, seen)).map_err(err)?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![INDEX_META, INDEX_VERSION],
+    )
+    .map_err(err)?;
+    tx.commit().map_err(err)
+}
