@@ -107,6 +107,7 @@ fn poll(store: &mut Store, source: &str, items: &[TaggedItem], now: DateTime<Utc
             "h",
             None,
             items,
+            None,
             now,
         )
         .unwrap_or_else(|e| panic!("{e}"));

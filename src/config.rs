@@ -61,6 +61,10 @@ pub struct ScheduleConfig {
     pub cron: Schedule,
     /// IANA zone the schedules are read in (default UTC).
     pub timezone: chrono_tz::Tz,
+    /// Whether a server's cache lifetime (Cache-Control `max-age`,
+    /// `Expires`) and a feed's `<ttl>` hold the next poll back (at most a
+    /// day). Default true: polite to servers that ask for it.
+    pub honor_cache_hints: bool,
 }
 
 /// `[http]`.

@@ -19,7 +19,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::time::Interval;
 
 use crate::config::{Config, SourceConfig};
-use crate::pipeline::{next_due, CycleReport, Pipeline};
+use crate::pipeline::{held_until, next_due, CycleReport, Pipeline};
 use crate::render;
 use crate::status::rfc3339;
 use crate::store::Store;
@@ -163,10 +163,7 @@ impl Daemon {
                 .next_after(last, self.config.schedule.timezone)
                 .is_some_and(|t| t <= now),
         };
-        let held_back = state
-            .as_ref()
-            .and_then(|s| s.not_before)
-            .is_some_and(|nb| nb > now);
+        let held_back = held_until(&self.config, state.as_ref(), now).is_some();
         let at = if missed && !held_back {
             Some(now)
         } else {

@@ -471,7 +471,10 @@ mod tests {
             (&[("cache-control", "no-cache, max-age=600")], None),
             (&[("cache-control", "max-age=soon")], None),
             (
-                &[("expires", "Wed, 01 May 2024 12:30:00 GMT"), ("date", "Wed, 01 May 2024 12:00:00 GMT")],
+                &[
+                    ("expires", "Wed, 01 May 2024 12:30:00 GMT"),
+                    ("date", "Wed, 01 May 2024 12:00:00 GMT"),
+                ],
                 minutes(30),
             ),
             (&[("expires", "Wed, 01 May 2024 09:00:00 GMT")], None),

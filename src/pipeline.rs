@@ -114,17 +114,14 @@ impl Pipeline {
     /// Brings the store in line with the config: the sources it knows and the
     /// topics its items carry (re-tagging when topic rules changed).
     pub fn prepare_store(&self, store: &mut Store) -> Result<bool, StoreError> {
+        store.set_near_duplicates((&self.config.dedup).into());
         store.sync_sources(&source_infos(&self.config))?;
         let config = Arc::clone(&self.config);
         let matcher = Arc::clone(&self.matcher);
-        let tagger = move |source: &str, text: &str| {
-            let tags = config
-                .sources
-                .iter()
-                .find(|s| s.name == source)
-                .map(|s| s.tags.as_slice())
-                .unwrap_or_default();
-            tag(&matcher, tags, text)
+        let tagger = move |source: &str, text: &str| match config.source(source) {
+            Some(s) => tag(&matcher, &s.tags, s.region.as_deref(), text),
+            // A source no longer configured keeps keyword topics only.
+            None => tag(&matcher, &[], None, text),
         };
         store.retag_if_changed(&self.tag_fingerprint(), &tagger)
     }
@@ -137,6 +134,8 @@ impl Pipeline {
         for s in &self.config.sources {
             hasher.update(s.name.as_bytes());
             hasher.update([0]);
+            hasher.update(s.region.as_deref().unwrap_or("").as_bytes());
+            hasher.update([0]);
             for t in &s.tags {
                 hasher.update(t.as_bytes());
                 hasher.update([1]);
@@ -144,6 +143,26 @@ impl Pipeline {
             hasher.update([2]);
         }
         hex(&hasher.finalize())
+    }
+
+    /// How long a successful poll holds the next one back, when the server
+    /// (Cache-Control, Expires) or the feed (`<ttl>`) asks for that: a lower
+    /// bound on the interval, never more than a day, so a misconfigured
+    /// server cannot silence a source.
+    fn cache_hold(
+        &self,
+        fresh_until: Option<DateTime<Utc>>,
+        ttl_minutes: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        if !self.config.schedule.honor_cache_hints {
+            return None;
+        }
+        let ttl = ttl_minutes.map(|m| now + chrono::Duration::minutes(i64::from(m)));
+        let hold = fresh_until.max(ttl)?;
+        let cap =
+            now + chrono::Duration::from_std(BACKOFF_MAX).unwrap_or(chrono::Duration::hours(24));
+        Some(hold.min(cap)).filter(|t| *t > now)
     }
 
     /// Polls `sources` now: fetches and parses concurrently (bounded by the
@@ -164,15 +183,21 @@ impl Pipeline {
         while let Some((source, result)) = in_flight.next().await {
             let now = Utc::now();
             let outcome = match result {
-                Polled::NotModified => {
-                    store.record_unchanged(&source.name, None, now)?;
+                Polled::NotModified { fresh_until } => {
+                    let hold = self.cache_hold(fresh_until, None, now);
+                    store.record_unchanged(&source.name, None, hold, now)?;
                     PollOutcome::Unchanged
                 }
-                Polled::SameBody(validators) => {
-                    store.record_unchanged(&source.name, Some(&validators), now)?;
+                Polled::SameBody {
+                    validators,
+                    fresh_until,
+                } => {
+                    let hold = self.cache_hold(fresh_until, None, now);
+                    store.record_unchanged(&source.name, Some(&validators), hold, now)?;
                     PollOutcome::Unchanged
                 }
                 Polled::Parsed(parsed) => {
+                    let hold = self.cache_hold(parsed.fresh_until, parsed.feed.ttl_minutes, now);
                     let stats = store.record_fetched(
                         &source.name,
                         &parsed.feed.meta,
@@ -180,6 +205,7 @@ impl Pipeline {
                         &parsed.body_hash,
                         parsed.redirected_to.as_deref(),
                         &parsed.items,
+                        hold,
                         now,
                     )?;
                     PollOutcome::Stored(stats)
@@ -223,13 +249,18 @@ impl Pipeline {
             Ok(FetchOutcome::Fetched(fetched)) => {
                 let body_hash = hex(&Sha256::digest(&fetched.body));
                 if state.body_hash.as_deref() == Some(body_hash.as_str()) {
-                    Polled::SameBody(fetched.validators)
+                    Polled::SameBody {
+                        validators: fetched.validators,
+                        fresh_until: fetched.fresh_until,
+                    }
                 } else {
                     // Parsing and sanitizing are CPU work: keep them off the
                     // async workers so fetches keep flowing meanwhile.
                     let matcher = Arc::clone(&self.matcher);
                     let tags = source.tags.clone();
+                    let region = source.region.clone();
                     let name = source.name.clone();
+                    let fresh_until = fetched.fresh_until;
                     let joined = tokio::task::spawn_blocking(move || {
                         let feed = parse::parse_feed(
                             &fetched.body,
@@ -237,13 +268,14 @@ impl Pipeline {
                             &fetched.final_url,
                             Utc::now(),
                         )?;
-                        let items = tag_items(&matcher, &tags, &feed);
+                        let items = tag_items(&matcher, &tags, region.as_deref(), &feed);
                         Ok::<_, parse::ParseError>(ParsedPoll {
                             items,
                             feed,
                             validators: fetched.validators,
                             body_hash,
                             redirected_to: fetched.permanent_redirect.map(|u| u.to_string()),
+                            fresh_until,
                         })
                     })
                     .await;
@@ -266,8 +298,13 @@ impl Pipeline {
 }
 
 enum Polled {
-    NotModified,
-    SameBody(Validators),
+    NotModified {
+        fresh_until: Option<DateTime<Utc>>,
+    },
+    SameBody {
+        validators: Validators,
+        fresh_until: Option<DateTime<Utc>>,
+    },
     Parsed(Box<ParsedPoll>),
     Failed {
         message: String,
@@ -281,21 +318,28 @@ struct ParsedPoll {
     validators: Validators,
     body_hash: String,
     redirected_to: Option<String>,
+    fresh_until: Option<DateTime<Utc>>,
 }
 
-fn tag_items(matcher: &Matcher, tags: &[String], feed: &ParsedFeed) -> Vec<TaggedItem> {
+fn tag_items(
+    matcher: &Matcher,
+    tags: &[String],
+    region: Option<&str>,
+    feed: &ParsedFeed,
+) -> Vec<TaggedItem> {
     feed.items
         .iter()
         .map(|item| TaggedItem {
-            topics: tag(matcher, tags, &item.match_text),
+            topics: tag(matcher, tags, region, &item.match_text),
             item: item.clone(),
         })
         .collect()
 }
 
-/// Keyword topics plus the source's own tags, deduplicated, in a stable order.
-fn tag(matcher: &Matcher, tags: &[String], text: &str) -> Vec<String> {
-    let mut topics = matcher.topics(text);
+/// Keyword topics (those limited to regions only for sources there) plus
+/// the source's own tags, deduplicated, in a stable order.
+fn tag(matcher: &Matcher, tags: &[String], region: Option<&str>, text: &str) -> Vec<String> {
+    let mut topics = matcher.topics_in(text, region);
     for t in tags {
         if !topics.contains(t) {
             topics.push(t.clone());
@@ -342,7 +386,7 @@ pub fn next_due(
         return None;
     }
     let tz = config.schedule.timezone;
-    let not_before = state.and_then(|s| s.not_before).filter(|t| *t > now);
+    let not_before = held_until(config, state, now);
     // The first scheduled time at or after the backoff ends.
     let after = match not_before {
         Some(nb) => nb - chrono::Duration::seconds(1),
@@ -355,6 +399,21 @@ pub fn next_due(
             source.schedule.next_after(at, tz).map(|n| n - at),
         ),
     )
+}
+
+/// Until when a source is held back: by backoff or Retry-After after a
+/// failure, or by a cache lifetime after a success (ignored once cache hints
+/// are turned off in the config).
+pub fn held_until(
+    config: &Config,
+    state: Option<&SourceState>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let state = state?;
+    let is_backoff = state.consecutive_failures > 0;
+    state
+        .not_before
+        .filter(|t| *t > now && (is_backoff || config.schedule.honor_cache_hints))
 }
 
 /// A fixed offset per source (a tenth of its interval, at most a minute), so

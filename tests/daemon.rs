@@ -22,6 +22,7 @@ struct Daemon {
 impl Daemon {
     fn start(dir: &Path, config: &Path) -> Daemon {
         let socket_path = dir.join("notify.sock");
+        let _ = std::fs::remove_file(&socket_path);
         let notify = UnixDatagram::bind(&socket_path).expect("bind notify socket");
         notify
             .set_read_timeout(Some(Duration::from_millis(100)))
@@ -362,4 +363,67 @@ fn a_restart_polls_only_what_is_due() {
         1,
         "a source polled recently is not polled at start"
     );
+}
+
+#[test]
+fn cache_lifetimes_and_ttl_hold_polls_back_unless_turned_off() {
+    let server = FixtureServer::start();
+    let plain = fixture("e2e/kosovo-online.rss");
+    let mut cached = Route::feed(plain.clone(), RSS);
+    cached
+        .headers
+        .push(("Cache-Control".into(), "public, max-age=120".into()));
+    server.set("/cached.rss", cached);
+    let with_ttl = String::from_utf8(fixture("e2e/telegrafi.rss"))
+        .expect("utf-8")
+        .replace(
+            "<title>Telegrafi</title>",
+            "<title>Telegrafi</title><ttl>5</ttl>",
+        );
+    server.set("/ttl.rss", Route::feed(with_ttl, RSS));
+    server.set("/plain.rss", Route::feed(plain, RSS));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sources = [
+        ("Cached", "/cached.rss"),
+        ("Ttl", "/ttl.rss"),
+        ("Plain", "/plain.rss"),
+    ];
+    let config = write_config(dir.path(), &server, &sources);
+
+    let mut daemon = Daemon::start(dir.path(), &config);
+    daemon.wait_for_notify(Duration::from_secs(10), |m| m.contains("READY=1"));
+    wait_until(
+        Duration::from_secs(15),
+        "four polls of the plain source",
+        || server.requests("/plain.rss").len() >= 4,
+    );
+    let (status, _, stderr) = daemon.stop();
+    assert!(status.success(), "{stderr}");
+    assert_eq!(
+        server.requests("/cached.rss").len(),
+        1,
+        "max-age=120 holds the next poll back"
+    );
+    assert_eq!(
+        server.requests("/ttl.rss").len(),
+        1,
+        "<ttl>5</ttl> holds the next poll back"
+    );
+
+    // With the hints turned off, the schedule alone decides.
+    let text = std::fs::read_to_string(&config).expect("read");
+    std::fs::write(
+        &config,
+        text.replace("[schedule]\n", "[schedule]\nhonor_cache_hints = false\n"),
+    )
+    .expect("write");
+    let mut daemon = Daemon::start(dir.path(), &config);
+    daemon.wait_for_notify(Duration::from_secs(10), |m| m.contains("READY=1"));
+    wait_until(
+        Duration::from_secs(15),
+        "the cached source polled again",
+        || server.requests("/cached.rss").len() >= 3,
+    );
+    let (status, _, stderr) = daemon.stop();
+    assert!(status.success(), "{stderr}");
 }

@@ -246,7 +246,10 @@ async fn a_conditional_request_sends_the_validators_and_a_304_is_not_modified() 
     let url = server.url("/feed");
     let first = get(&fetcher, &url).await;
     let second = fetcher.fetch(&url, &first.validators).await.unwrap();
-    assert!(matches!(second, FetchOutcome::NotModified { .. }), "{second:?}");
+    assert!(
+        matches!(second, FetchOutcome::NotModified { .. }),
+        "{second:?}"
+    );
     let seen = server.seen();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[1].header("if-none-match"), Some("\"v1\""));

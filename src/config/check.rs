@@ -69,6 +69,7 @@ struct RawDedup {
 struct RawSchedule {
     cron: S<String>,
     timezone: S<String>,
+    honor_cache_hints: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -246,6 +247,7 @@ impl Ctx<'_> {
         let sched = raw.schedule.unwrap_or(RawSchedule {
             cron: None,
             timezone: None,
+            honor_cache_hints: None,
         });
         let default_cron = match &sched.cron {
             Some(c) => self.cron(c, "schedule.cron")?,
@@ -402,6 +404,7 @@ impl Ctx<'_> {
             schedule: ScheduleConfig {
                 cron: default_cron,
                 timezone,
+                honor_cache_hints: sched.honor_cache_hints.unwrap_or(true),
             },
             http,
             output,

@@ -167,7 +167,8 @@ impl Store {
 
     /// A 200 whose body was parsed: stores the items (dedup rules 1-3), the
     /// feed's metadata, the validators and body hash, and marks the attempt a
-    /// success; all in one transaction.
+    /// success; all in one transaction. `not_before` holds the next poll back
+    /// (the server's cache lifetime or the feed's `<ttl>`).
     #[allow(clippy::too_many_arguments)]
     pub fn record_fetched(
         &mut self,
@@ -177,6 +178,7 @@ impl Store {
         body_hash: &str,
         redirected_to: Option<&str>,
         items: &[TaggedItem],
+        not_before: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<PollStats, StoreError> {
         write::record_fetched(
@@ -188,35 +190,39 @@ impl Store {
                 body_hash,
                 redirected_to,
                 items,
+                not_before,
                 now,
             },
         )
     }
 
     /// A 304, or a 200 whose body hash equals the last one: a success that
-    /// changes no item. `validators` replace the stored ones when given.
+    /// changes no item. `validators` replace the stored ones when given;
+    /// `not_before` as for [`Store::record_fetched`].
     pub fn record_unchanged(
         &mut self,
         source: &str,
         validators: Option<&Validators>,
+        not_before: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let what = format!("cannot record the poll of source {source:?}");
         let tx = immediate(&mut self.conn, &self.path, &what)?;
         let now = ts(now);
+        let not_before = not_before.map(ts);
         let n = match validators {
             Some(v) => tx.execute(
                 "UPDATE sources SET etag = ?2, last_modified = ?3, last_attempt = ?4,
                     last_success = ?4, last_error = NULL, consecutive_failures = 0,
-                    not_before = NULL
+                    not_before = ?5
                  WHERE name = ?1",
-                params![source, v.etag, v.last_modified, now],
+                params![source, v.etag, v.last_modified, now, not_before],
             ),
             None => tx.execute(
                 "UPDATE sources SET last_attempt = ?2, last_success = ?2, last_error = NULL,
-                    consecutive_failures = 0, not_before = NULL
+                    consecutive_failures = 0, not_before = ?3
                  WHERE name = ?1",
-                params![source, now],
+                params![source, now, not_before],
             ),
         }
         .map_err(|e| db_err(&self.path, &what, e))?;

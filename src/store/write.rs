@@ -30,6 +30,7 @@ pub(super) struct Fetched<'a> {
     pub body_hash: &'a str,
     pub redirected_to: Option<&'a str>,
     pub items: &'a [TaggedItem],
+    pub not_before: Option<DateTime<Utc>>,
     pub now: DateTime<Utc>,
 }
 
@@ -129,7 +130,7 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
     tx.execute(
         "UPDATE sources SET etag = ?2, last_modified = ?3, body_hash = ?4, redirected_to = ?5,
             feed_title = ?6, feed_id = ?7, feed_link = ?8, last_attempt = ?9,
-            last_success = ?9, last_error = NULL, consecutive_failures = 0, not_before = NULL
+            last_success = ?9, last_error = NULL, consecutive_failures = 0, not_before = ?10
          WHERE id = ?1",
         params![
             source_id,
@@ -141,6 +142,7 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
             f.meta.id,
             f.meta.link,
             ts(now),
+            f.not_before.map(ts),
         ],
     )
     .map_err(|e| db_err(path, &what, e))?;

@@ -76,6 +76,7 @@ pub(super) fn poll(
             "hash",
             None,
             &items,
+            None,
             now,
         )
         .unwrap()

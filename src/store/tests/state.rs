@@ -125,6 +125,7 @@ fn a_failure_mid_poll_stores_nothing_of_that_poll() {
             "h",
             None,
             &items,
+            None,
             t(10, 0),
         )
         .unwrap_err()
@@ -198,6 +199,7 @@ fn source_state_follows_fetches_failures_and_config() {
             "bodyhash",
             Some("https://a2.example/rss"),
             &items,
+            None,
             t(10, 10),
         )
         .unwrap();
@@ -213,7 +215,7 @@ fn source_state_follows_fetches_failures_and_config() {
     assert_eq!(s.last_success, Some(t(10, 10)));
 
     store.record_failure("A", "boom", None, t(10, 20)).unwrap();
-    store.record_unchanged("A", None, t(10, 30)).unwrap();
+    store.record_unchanged("A", None, None, t(10, 30)).unwrap();
     let s = store.source_state("A").unwrap().unwrap();
     assert_eq!((s.consecutive_failures, s.last_error.clone()), (0, None));
     assert_eq!(
@@ -245,7 +247,7 @@ fn source_state_follows_fetches_failures_and_config() {
         .to_string();
     assert!(e.contains("\"ghost\"") && e.contains("feedmill.db"), "{e}");
     let e = store
-        .record_unchanged("ghost", None, t(11, 0))
+        .record_unchanged("ghost", None, None, t(11, 0))
         .unwrap_err()
         .to_string();
     assert!(e.contains("\"ghost\""), "{e}");
