@@ -28,6 +28,29 @@ pub struct Config {
     /// In file order.
     pub topics: Vec<TopicConfig>,
     pub dedup: DedupConfig,
+    pub serve: ServeConfig,
+}
+
+/// `[serve]`: the built-in HTTP server of `run` (see `serve`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeConfig {
+    /// `listen` (default: none, the server is off): the address and port.
+    pub listen: Option<std::net::SocketAddr>,
+    /// `max_age` (default "5m"): the `Cache-Control: max-age` of served files.
+    pub max_age: Duration,
+}
+
+/// Readers poll every few minutes; five minutes of caching costs them
+/// nothing and spares the daemon most requests.
+pub const DEFAULT_SERVE_MAX_AGE: Duration = Duration::from_secs(300);
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: None,
+            max_age: DEFAULT_SERVE_MAX_AGE,
+        }
+    }
 }
 
 /// `[dedup]`: near-duplicate detection across sources, beyond the
@@ -92,6 +115,9 @@ pub struct OutputConfig {
     pub max_entries: usize,
     pub per_topic: bool,
     pub per_region: bool,
+    /// `index` (default true): also write `<dir of path>/index.html`, a
+    /// page for people listing every feed.
+    pub index: bool,
 }
 
 /// One `[[source]]`.
@@ -210,6 +236,11 @@ impl Config {
         self.output_dir()
             .join("regions")
             .join(format!("{region}.atom"))
+    }
+
+    /// The page for people: `<dir of output.path>/index.html`.
+    pub fn index_path(&self) -> PathBuf {
+        self.output_dir().join("index.html")
     }
 
     pub fn output_dir(&self) -> PathBuf {

@@ -21,6 +21,7 @@ use tokio::time::Interval;
 use crate::config::{Config, SourceConfig};
 use crate::pipeline::{held_until, next_due, CycleReport, Pipeline};
 use crate::render;
+use crate::serve::{ServeState, Server};
 use crate::status::rfc3339;
 use crate::store::Store;
 
@@ -36,6 +37,10 @@ const RENDER_SETTLE: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
 pub async fn run(path: PathBuf, config: Config) -> anyhow::Result<()> {
     let mut signals = Signals::new()?;
     let mut daemon = Daemon::start(path, config)?;
+    let server = match daemon.config.serve.listen {
+        Some(addr) => Some(Server::bind(addr, Arc::clone(&daemon.serve)).await?),
+        None => None,
+    };
     let mut watchdog = sd_notify::watchdog_enabled().map(|period| {
         let mut interval = tokio::time::interval(period / 2);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -85,6 +90,9 @@ pub async fn run(path: PathBuf, config: Config) -> anyhow::Result<()> {
         }
     }
     notify(&[NotifyState::Stopping]);
+    if let Some(server) = server {
+        server.shutdown().await;
+    }
     daemon.render_if_dirty()?;
     tracing::info!("feedmill stopped");
     Ok(())
@@ -117,6 +125,8 @@ struct Daemon {
     /// Stored items changed since the last render.
     dirty: bool,
     last_cycle: Option<(DateTime<Utc>, CycleReport)>,
+    /// Health and metrics, shared with the HTTP server when `[serve]` is on.
+    serve: Arc<ServeState>,
 }
 
 impl Daemon {
@@ -125,6 +135,7 @@ impl Daemon {
         let mut store = Store::open(&config.database)?;
         let pipeline = Pipeline::new(Arc::clone(&config))?;
         let retagged = pipeline.prepare_store(&mut store)?;
+        let serve = ServeState::new(&config);
         let mut daemon = Daemon {
             path,
             config,
@@ -133,6 +144,7 @@ impl Daemon {
             due: HashMap::new(),
             dirty: true,
             last_cycle: None,
+            serve,
         };
         daemon.dirty = retagged || !daemon.config.output.path.exists();
         daemon.render_if_dirty()?;
@@ -198,8 +210,18 @@ impl Daemon {
     }
 
     async fn poll(&mut self, due: Vec<SourceConfig>) -> anyhow::Result<()> {
-        let report = self.pipeline.poll_sources(&mut self.store, &due).await?;
+        let report = match self.pipeline.poll_sources(&mut self.store, &due).await {
+            Ok(report) => report,
+            Err(e) => {
+                self.serve.health.failed(Utc::now(), e.to_string());
+                return Err(e.into());
+            }
+        };
         let now = Utc::now();
+        self.serve
+            .metrics
+            .record_cycle(&report, self.store.merged_total(), now);
+        self.serve.health.completed(now, report.summary());
         for s in report.failed() {
             if let crate::pipeline::PollOutcome::Failed(message) = &s.outcome {
                 tracing::warn!(source = %s.name, "poll failed: {message}");
@@ -233,7 +255,9 @@ impl Daemon {
 
     fn render_if_dirty(&mut self) -> anyhow::Result<()> {
         if self.dirty {
-            let report = render::render_all(&self.config, &self.store)?;
+            let report = render::render_all(&self.config, &self.store).inspect_err(|e| {
+                self.serve.health.failed(Utc::now(), e.to_string());
+            })?;
             tracing::debug!(
                 written = report.written,
                 unchanged = report.unchanged,
@@ -269,6 +293,10 @@ impl Daemon {
         pipeline.prepare_store(&mut self.store)?;
         let old = std::mem::replace(&mut self.config, Arc::clone(&new));
         self.pipeline = pipeline;
+        self.serve.reconfigure(&new);
+        if new.serve.listen != old.serve.listen {
+            tracing::warn!("[serve] listen changed; restart feedmill to apply it");
+        }
         let now = Utc::now();
         self.due
             .retain(|name, _| new.source(name).is_some_and(|s| s.enabled));

@@ -39,6 +39,9 @@ pub struct SourceReport {
     pub name: String,
     pub url: String,
     pub outcome: PollOutcome,
+    /// From the start of the fetch to the end of parsing (not the store
+    /// write): what the source cost, for the poll-duration metrics.
+    pub elapsed: Duration,
 }
 
 /// Everything a cycle did, for the summary line and for `STATUS=`.
@@ -174,13 +177,24 @@ impl Pipeline {
         store: &mut Store,
         sources: &[SourceConfig],
     ) -> Result<CycleReport, StoreError> {
+        self.poll_sources_with(store, sources, &mut |_| {}).await
+    }
+
+    /// [`Pipeline::poll_sources`], calling `on_done` with each source's
+    /// result as soon as it is stored (for progress output).
+    pub async fn poll_sources_with(
+        &self,
+        store: &mut Store,
+        sources: &[SourceConfig],
+        on_done: &mut (dyn FnMut(&SourceReport) + Send),
+    ) -> Result<CycleReport, StoreError> {
         let mut in_flight = FuturesUnordered::new();
         for source in sources {
             let state = store.source_state(&source.name)?.unwrap_or_default();
             in_flight.push(self.fetch_and_parse(source.clone(), state));
         }
         let mut report = CycleReport::default();
-        while let Some((source, result)) = in_flight.next().await {
+        while let Some((source, result, elapsed)) = in_flight.next().await {
             let now = Utc::now();
             let outcome = match result {
                 Polled::NotModified { fresh_until } => {
@@ -225,11 +239,14 @@ impl Pipeline {
                     PollOutcome::Failed(message)
                 }
             };
-            report.sources.push(SourceReport {
+            let done = SourceReport {
                 name: source.name.clone(),
                 url: source.url.to_string(),
                 outcome,
-            });
+                elapsed,
+            };
+            on_done(&done);
+            report.sources.push(done);
         }
         report.sources.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(report)
@@ -239,7 +256,8 @@ impl Pipeline {
         &self,
         source: SourceConfig,
         state: SourceState,
-    ) -> (SourceConfig, Polled) {
+    ) -> (SourceConfig, Polled, Duration) {
+        let started = std::time::Instant::now();
         let polled = match self.fetcher.fetch(&source.url, &state.validators).await {
             Err(e) => Polled::Failed {
                 message: e.message,
@@ -293,7 +311,7 @@ impl Pipeline {
                 }
             }
         };
-        (source, polled)
+        (source, polled, started.elapsed())
     }
 }
 

@@ -76,6 +76,15 @@ fn bad_configs_name_line_column_and_key() {
         ("user agent with a line break", format!("{HEAD}[http]\nuser_agent = \"a\\nb\"\n"), "5:14", "http.user_agent", "control characters"),
         ("empty database path", "database = \"\"\n[output]\npath = \"x.atom\"\n".to_owned(), "1:12", "database", "must not be empty"),
         ("columns count characters, not bytes", format!("{HEAD}[[source]]\nname = \"Zëri\"\nurl = \"https://zeri.example/\"\nregion = \"Kosovë\"\n"), "7:10", "source[1].region", "lower-case"),
+        ("serve.listen without a port", format!("{HEAD}[serve]\nlisten = \"127.0.0.1\"\n"), "5:10", "serve.listen", "not an IP address and port"),
+        ("serve.listen a host name", format!("{HEAD}[serve]\nlisten = \"localhost:8080\"\n"), "5:10", "serve.listen", "not an IP address and port"),
+        ("serve.listen port 0", format!("{HEAD}[serve]\nlisten = \"127.0.0.1:0\"\n"), "5:10", "serve.listen", "port other than 0"),
+        ("serve.listen port out of range", format!("{HEAD}[serve]\nlisten = \"127.0.0.1:70000\"\n"), "5:10", "serve.listen", "not an IP address and port"),
+        ("serve.listen as a number", format!("{HEAD}[serve]\nlisten = 8080\n"), "5:10", "serve.listen", "expected a string"),
+        ("unknown key in [serve]", format!("{HEAD}[serve]\nport = 8080\n"), "5:1", "serve.port", "unknown key"),
+        ("serve.max_age without unit", format!("{HEAD}[serve]\nmax_age = \"300\"\n"), "5:11", "serve.max_age", "not a duration"),
+        ("serve.max_age zero", format!("{HEAD}[serve]\nmax_age = \"0s\"\n"), "5:11", "serve.max_age", "more than zero"),
+        ("output.index not a boolean", format!("{HEAD}index = \"yes\"\n"), "4:9", "output.index", "expected a boolean"),
         ("a mistake after Cyrillic text", format!("{HEAD}[[topic]]\nname = \"x\"\nkeywords = [\"Вучић\", \"\"]\n"), "6:22", "topic[1].keywords[2]", "must not be empty"),
     ];
     let mut failures = Vec::new();
@@ -181,7 +190,10 @@ fn minimal_config_gets_every_default() {
     assert_eq!(c.output.title, "Regional news");
     assert_eq!(c.output.self_url, None);
     assert_eq!(c.output.max_entries, 500);
-    assert!(c.output.per_topic && c.output.per_region);
+    assert!(c.output.per_topic && c.output.per_region && c.output.index);
+    assert_eq!(c.index_path(), dir.path().join("out/index.html"));
+    assert_eq!(c.serve.listen, None, "the server is off by default");
+    assert_eq!(c.serve.max_age, Duration::from_secs(300));
     let s = c.source("A").unwrap_or_else(|| panic!("source A"));
     assert!(s.enabled);
     assert_eq!(s.region, None);
@@ -212,6 +224,10 @@ self_url = "https://news.example.org/all.atom"
 max_entries = 7
 per_topic = false
 per_region = false
+index = false
+[serve]
+listen = "[::1]:8088"
+max_age = "1m"
 [[source]]
 name = "Koha"
 url = "https://www.koha.net/rss"
@@ -250,7 +266,12 @@ keywords = ["EU"]
         Some("https://news.example.org/all.atom")
     );
     assert_eq!(c.output.max_entries, 7);
-    assert!(!c.output.per_topic && !c.output.per_region);
+    assert!(!c.output.per_topic && !c.output.per_region && !c.output.index);
+    assert_eq!(
+        c.serve.listen,
+        Some("[::1]:8088".parse().unwrap_or_else(|e| panic!("{e}")))
+    );
+    assert_eq!(c.serve.max_age, Duration::from_secs(60));
     let koha = c.source("Koha").unwrap_or_else(|| panic!("Koha"));
     assert!(!koha.enabled);
     assert_eq!(koha.region.as_deref(), Some("kosovo"));

@@ -54,6 +54,14 @@ struct RawConfig {
     #[serde(default)]
     topic: Vec<Spanned<RawTopic>>,
     dedup: Option<RawDedup>,
+    serve: Option<RawServe>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServe {
+    listen: S<String>,
+    max_age: S<String>,
 }
 
 #[derive(Deserialize)]
@@ -91,6 +99,7 @@ struct RawOutput {
     max_entries: S<i64>,
     per_topic: Option<bool>,
     per_region: Option<bool>,
+    index: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -397,6 +406,7 @@ impl Ctx<'_> {
             });
         }
         let dedup = self.dedup(raw.dedup)?;
+        let serve = self.serve(raw.serve)?;
 
         Ok(Config {
             path,
@@ -411,7 +421,42 @@ impl Ctx<'_> {
             sources,
             topics,
             dedup,
+            serve,
         })
+    }
+
+    fn serve(&self, raw: Option<RawServe>) -> Result<ServeConfig, ConfigError> {
+        let mut serve = ServeConfig::default();
+        let Some(raw) = raw else { return Ok(serve) };
+        if let Some(l) = &raw.listen {
+            let text = l.get_ref().trim();
+            // A host name would need resolving, and could mean several
+            // addresses; the listening socket wants exactly one.
+            let addr: std::net::SocketAddr = text.parse().map_err(|_| {
+                self.err(
+                    l.span(),
+                    "serve.listen",
+                    format_args!(
+                        "{text:?} is not an IP address and port such as \"127.0.0.1:8080\" or \"[::1]:8080\""
+                    ),
+                )
+            })?;
+            if addr.port() == 0 {
+                return Err(self.err(
+                    l.span(),
+                    "serve.listen",
+                    format_args!(
+                        "{text:?} needs a port other than 0, so readers know where to find it"
+                    ),
+                ));
+            }
+            serve.listen = Some(addr);
+        }
+        if let Some(m) = &raw.max_age {
+            serve.max_age =
+                parse_duration(m.get_ref()).map_err(|e| self.err(m.span(), "serve.max_age", e))?;
+        }
+        Ok(serve)
     }
 
     fn dedup(&self, raw: Option<RawDedup>) -> Result<DedupConfig, ConfigError> {
@@ -506,6 +551,7 @@ impl Ctx<'_> {
             max_entries,
             per_topic: raw.per_topic.unwrap_or(true),
             per_region: raw.per_region.unwrap_or(true),
+            index: raw.index.unwrap_or(true),
         })
     }
 

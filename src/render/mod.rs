@@ -168,6 +168,7 @@ mod tests {
             max_entries: 10,
             per_topic: true,
             per_region: true,
+            index: true,
         }
     }
 

@@ -87,6 +87,8 @@ pub struct Store {
     path: PathBuf,
     /// Near-duplicate detection used when storing polls.
     near: near::NearDupSettings,
+    /// New copies merged into a story already stored, since opening.
+    merged: u64,
 }
 
 impl Store {
@@ -101,6 +103,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             near: near::NearDupSettings::default(),
+            merged: 0,
         })
     }
 
@@ -110,6 +113,13 @@ impl Store {
     /// stay merged.
     pub fn set_near_duplicates(&mut self, settings: near::NearDupSettings) {
         self.near = settings;
+    }
+
+    /// New copies that joined a story already stored (by canonical link or
+    /// as near-duplicates) since this store was opened: the daemon's
+    /// "duplicates merged" counter.
+    pub fn merged_total(&self) -> u64 {
+        self.merged
     }
 
     /// The database file.

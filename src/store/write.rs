@@ -49,6 +49,7 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
     let now = item_date(Some(f.now)).unwrap_or(f.now);
     let near = &store.near;
     let mut stats = PollStats::default();
+    let mut merged = 0;
     let mut seen = HashSet::new();
     for tagged in f.items {
         let canon = tagged.item.link.as_deref().and_then(canonical_key);
@@ -121,7 +122,9 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
                     canon,
                     now,
                 };
-                insert_copy(&tx, path, new, near)?;
+                if insert_copy(&tx, path, new, near)? {
+                    merged += 1;
+                }
                 stats.new += 1;
             }
         }
@@ -147,6 +150,7 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
     )
     .map_err(|e| db_err(path, &what, e))?;
     tx.commit().map_err(|e| db_err(path, &what, e))?;
+    store.merged += merged;
     Ok(stats)
 }
 
@@ -230,12 +234,14 @@ struct NewCopy<'a> {
     now: DateTime<Utc>,
 }
 
+/// Inserts a new copy, into an existing story (rule 2 or near-duplicate)
+/// or a new one; returns whether it was merged into an existing story.
 fn insert_copy(
     tx: &Transaction<'_>,
     path: &Path,
     new: NewCopy<'_>,
     near: &NearDupSettings,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let what = format!(
         "cannot store item {:?} of source {:?}",
         new.identity, new.source
@@ -325,7 +331,7 @@ fn insert_copy(
     }
     near_index::index_copy(tx, copy_id, &sig, at).map_err(err)?;
     sync_topics(tx, copy_id, &row.topics).map_err(err)?;
-    Ok(())
+    Ok(!created)
 }
 
 /// Whether anything a reader sees of a stored copy differs from `row`:
