@@ -126,6 +126,20 @@ fn feeds_are_served_with_validators_conditional_gets_gzip_and_head() {
         assert_eq!(r.body, std::fs::read(served.out(&path[1..])).expect("file"));
     }
 
+    let page = http.get(&served.url("/"), &[]);
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(page
+        .header("content-security-policy")
+        .is_some_and(|c| c.contains("default-src 'none'")));
+    assert_eq!(
+        page.body,
+        std::fs::read(served.out("index.html")).expect("index.html")
+    );
+
     // Only GET and HEAD.
     let post = http.request("POST", &served.url("/feed.atom"), &[]);
     assert_eq!(post.status, 405);

@@ -1,10 +1,12 @@
 //! Renderer: stored entries → Atom 1.0 files, replaced atomically and only
 //! when their content changed.
 //!
-//! [`atom_document`] is pure (entries in, bytes out) and [`write_if_changed`]
-//! knows nothing of Atom; [`render_all`] only decides which feeds exist.
+//! [`atom_document`] and [`index_document`] are pure (entries in, bytes
+//! out) and [`write_if_changed`] knows nothing of Atom; [`render_all`] only
+//! decides which feeds exist.
 
 mod atom;
+mod index;
 mod write;
 
 use std::collections::HashMap;
@@ -14,6 +16,7 @@ use crate::config::{Config, OutputConfig};
 use crate::store::{EntryFilter, Store};
 
 pub use atom::{atom_document, FeedInfo, REGION_SCHEME};
+pub use index::{index_document, FeedKind, Headline, IndexFeed};
 pub use write::write_if_changed;
 
 /// A feed could not be rendered: one sentence naming the output file.
@@ -34,9 +37,14 @@ struct FeedPlan {
     path: PathBuf,
     info: FeedInfo,
     filter: EntryFilter,
+    kind: FeedKind,
+    /// Topic label or region name, for the index page.
+    label: String,
 }
 
-/// Writes the main feed and, as configured, every topic and region feed.
+/// Writes the main feed and, as configured, every topic and region feed,
+/// then the index page (`[output] index`), which is not counted in the
+/// report's feeds.
 pub fn render_all(config: &Config, store: &Store) -> Result<RenderReport, RenderError> {
     let labels: HashMap<String, String> = config
         .topics
@@ -44,6 +52,8 @@ pub fn render_all(config: &Config, store: &Store) -> Result<RenderReport, Render
         .map(|t| (t.name.clone(), label_of(&t.name, t.label.as_deref())))
         .collect();
     let mut report = RenderReport::default();
+    let mut listed = Vec::new();
+    let dir = config.output_dir();
     for plan in feed_plans(config, &labels) {
         let entries = store
             .entries(&plan.filter, config.output.max_entries)
@@ -61,8 +71,48 @@ pub fn render_all(config: &Config, store: &Store) -> Result<RenderReport, Render
         } else {
             report.unchanged += 1;
         }
+        if config.output.index {
+            listed.push(index_feed(&plan, &dir, &entries));
+        }
+    }
+    // A main feed named index.html would be overwritten by the page.
+    let index_path = config.index_path();
+    if config.output.index && index_path != config.output.path {
+        let page = index_document(&config.output.title, &listed);
+        write_if_changed(&index_path, page.as_bytes())
+            .map_err(|e| RenderError(format!("cannot write {}: {e}", index_path.display())))?;
     }
     Ok(report)
+}
+
+/// A feed as the index page lists it: its address relative to the page.
+fn index_feed(
+    plan: &FeedPlan,
+    dir: &std::path::Path,
+    entries: &[crate::model::Entry],
+) -> IndexFeed {
+    let href = plan
+        .path
+        .strip_prefix(dir)
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or_default();
+    let shown = match plan.kind {
+        FeedKind::All => index::MAIN_HEADLINES,
+        _ => index::SUB_HEADLINES,
+    };
+    IndexFeed {
+        kind: plan.kind,
+        title: plan.info.title.clone(),
+        label: plan.label.clone(),
+        href,
+        entries: entries.len(),
+        latest: entries.iter().take(shown).map(Headline::of).collect(),
+    }
 }
 
 /// The main feed, then topic feeds (configured topics, then source tags that
@@ -81,6 +131,8 @@ fn feed_plans(config: &Config, labels: &HashMap<String, String>) -> Vec<FeedPlan
             author: output.title.clone(),
         },
         filter: EntryFilter::All,
+        kind: FeedKind::All,
+        label: output.title.clone(),
     }];
     if output.per_topic {
         let names = config
@@ -94,6 +146,8 @@ fn feed_plans(config: &Config, labels: &HashMap<String, String>) -> Vec<FeedPlan
                 path: config.topic_feed_path(name),
                 info: sub_feed(output, "topics", "topic", name, label),
                 filter: EntryFilter::Topic(name.to_string()),
+                kind: FeedKind::Topic,
+                label: label.to_string(),
             });
         }
     }
@@ -104,6 +158,8 @@ fn feed_plans(config: &Config, labels: &HashMap<String, String>) -> Vec<FeedPlan
                 path: config.region_feed_path(region),
                 info: sub_feed(output, "regions", "region", region, region),
                 filter: EntryFilter::Region(region.to_string()),
+                kind: FeedKind::Region,
+                label: region.to_string(),
             });
         }
     }
