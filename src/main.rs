@@ -1,6 +1,7 @@
 //! The `feedmill` command line: parses arguments, loads the config, runs a
 //! command, and maps failures to the contract's exit statuses.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 use feedmill::config::Config;
 use feedmill::pipeline::Pipeline;
+use feedmill::progress::Progress;
 use feedmill::store::Store;
 use feedmill::{daemon, logging, render, status};
 
@@ -46,6 +48,20 @@ enum Command {
     },
     /// Rewrite the output feeds from the database, without fetching
     Render,
+    /// Move subscriptions between feedmill and feed readers (OPML)
+    #[command(subcommand)]
+    Opml(OpmlCommand),
+}
+
+#[derive(Subcommand)]
+enum OpmlCommand {
+    /// Print the enabled sources as OPML 2.0, one folder per region
+    Export,
+    /// Print [[source]] tables for the feeds in FILE that are not configured yet
+    Import {
+        /// An OPML file exported by a feed reader
+        file: PathBuf,
+    },
 }
 
 /// Failures that the contract gives exit status 2.
@@ -115,6 +131,26 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Once => runtime()?.block_on(once(Arc::new(config))),
+        Command::Opml(OpmlCommand::Export) => {
+            print!("{}", feedmill::opml::export(&config));
+            Ok(())
+        }
+        Command::Opml(OpmlCommand::Import { file }) => {
+            let imported = feedmill::opml::import_file(&file, &config)
+                .map_err(|e| UsageError(e.to_string()))?;
+            for warning in &imported.warnings {
+                eprintln!("feedmill: {warning}");
+            }
+            print!("{}", imported.toml);
+            eprintln!(
+                "feedmill: {} new source(s) from {}; {} already configured or listed twice; {} left out",
+                imported.sources.len(),
+                file.display(),
+                imported.duplicates,
+                imported.warnings.len()
+            );
+            Ok(())
+        }
         Command::Run => runtime()?.block_on(daemon::run(path, config)),
     }
 }
@@ -136,7 +172,13 @@ async fn once(config: Arc<Config>) -> anyhow::Result<()> {
         .filter(|s| s.enabled)
         .cloned()
         .collect();
-    let report = pipeline.poll_sources(&mut store, &sources).await?;
+    let stderr = std::io::stderr();
+    let terminal = stderr.is_terminal();
+    let mut progress = Progress::new(stderr, terminal, sources.len());
+    let report = pipeline
+        .poll_sources_with(&mut store, &sources, &mut |done| progress.source_done(done))
+        .await?;
+    progress.finish();
     for failed in report.failed() {
         if let feedmill::pipeline::PollOutcome::Failed(message) = &failed.outcome {
             eprintln!(
