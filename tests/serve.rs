@@ -391,3 +391,47 @@ fn a_busy_port_is_a_clear_error() {
     );
     drop(taken);
 }
+
+#[test]
+fn a_reload_applies_the_new_max_age_and_folder() {
+    let mut served = Served::start("", |_| {});
+    served.wait_healthy(Duration::from_secs(20));
+    let http = Http::new(false);
+    let cache_control = |path: &str| {
+        http.get(&served.url(path), &[])
+            .header("cache-control")
+            .map(String::from)
+    };
+    assert_eq!(
+        cache_control("/feed.atom").as_deref(),
+        Some("public, max-age=300")
+    );
+    let text = std::fs::read_to_string(&served.config).expect("config");
+    let text = text
+        .replace("[serve]\n", "[serve]\nmax_age = \"2m\"\n")
+        .replace("path = \"public/feed.atom\"", "path = \"www/feed.atom\"");
+    std::fs::write(&served.config, text).expect("config");
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &served.child_id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while cache_control("/feed.atom").as_deref() != Some("public, max-age=120") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "reload not applied:\n{}",
+            served.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The new folder is served (the reload rendered into it), not the old one.
+    std::fs::remove_dir_all(served.out("")).expect("remove the old folder");
+    let feed = http.get(&served.url("/feed.atom"), &[]);
+    assert_eq!(feed.status, 200);
+    assert_eq!(
+        feed.body,
+        std::fs::read(served.dir.path().join("www/feed.atom")).expect("new folder")
+    );
+    served.stop();
+}

@@ -92,6 +92,10 @@ impl Served {
         self.dir.path().join("public").join(rel)
     }
 
+    pub fn child_id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The daemon's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
