@@ -32,6 +32,8 @@ impl Daemon {
             .arg(config)
             .arg("run")
             .env("NOTIFY_SOCKET", &socket_path)
+            // As under systemd: stderr goes to the journal.
+            .env("JOURNAL_STREAM", "8:12345")
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
