@@ -276,6 +276,7 @@ fn sigterm_during_a_slow_fetch_exits_promptly_and_cleanly() {
     );
     std::thread::sleep(Duration::from_millis(300));
     let (status, took, stderr) = daemon.stop();
+    eprintln!("SIGTERM with a fetch in flight: stopped in {took:?}");
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(took < Duration::from_secs(10), "stopped in {took:?}");
 
