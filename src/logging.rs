@@ -1,9 +1,17 @@
 //! Logging setup: `--log-level`, refined by `RUST_LOG`; journald-friendly.
 
+use std::fmt;
+
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber. Under systemd (`JOURNAL_STREAM` set) the
-/// journal adds its own timestamps, so ours and colours are left out.
+/// journal adds its own timestamps, so ours and colours are left out, and
+/// each line starts with its syslog priority (`<3>` error … `<7>` debug),
+/// which journald reads, so `journalctl -p warning` works.
 pub fn init(level: Option<&str>) -> Result<(), String> {
     let base = match level {
         Some(l) => {
@@ -28,9 +36,38 @@ pub fn init(level: Option<&str>) -> Result<(), String> {
         .with_writer(std::io::stderr)
         .with_target(false);
     if under_journal {
-        builder.without_time().with_ansi(false).init();
+        builder.with_ansi(false).event_format(JournalFormat).init();
     } else {
         builder.init();
     }
     Ok(())
+}
+
+/// One line per event: `<priority>message key=value…`.
+struct JournalFormat;
+
+impl<S, N> FormatEvent<S, N> for JournalFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        write!(writer, "<{}>", syslog_priority(*event.metadata().level()))?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
+
+fn syslog_priority(level: Level) -> u8 {
+    match level {
+        Level::ERROR => 3,
+        Level::WARN => 4,
+        Level::INFO => 6,
+        _ => 7,
+    }
 }

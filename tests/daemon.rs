@@ -32,6 +32,8 @@ impl Daemon {
             .arg(config)
             .arg("run")
             .env("NOTIFY_SOCKET", &socket_path)
+            // As under systemd: stderr goes to the journal.
+            .env("JOURNAL_STREAM", "8:12345")
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -274,6 +276,7 @@ fn sigterm_during_a_slow_fetch_exits_promptly_and_cleanly() {
     );
     std::thread::sleep(Duration::from_millis(300));
     let (status, took, stderr) = daemon.stop();
+    eprintln!("SIGTERM with a fetch in flight: stopped in {took:?}");
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(took < Duration::from_secs(10), "stopped in {took:?}");
 

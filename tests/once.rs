@@ -4,7 +4,7 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use common::*;
 
@@ -56,99 +56,6 @@ impl Desk {
     fn out(&self, rel: &str) -> PathBuf {
         self.dir.path().join("public").join(rel)
     }
-}
-
-/// The parts of an output entry a reader looks at.
-#[derive(Debug)]
-struct Seen {
-    id: String,
-    title: String,
-    updated: String,
-    alternate: Option<String>,
-    related: Vec<String>,
-    topics: BTreeSet<String>,
-    labels: Vec<(String, String)>,
-    regions: BTreeSet<String>,
-    source_title: Option<String>,
-    content: String,
-}
-
-fn entries(path: &Path) -> Vec<Seen> {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    let doc = roxmltree::Document::parse(&text)
-        .unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
-    let atom = "http://www.w3.org/2005/Atom";
-    let child_text = |n: roxmltree::Node, name: &str| {
-        n.children()
-            .find(|c| c.has_tag_name((atom, name)))
-            .and_then(|c| c.text())
-            .map(str::to_string)
-    };
-    doc.root_element()
-        .children()
-        .filter(|n| n.has_tag_name((atom, "entry")))
-        .map(|e| {
-            let links: Vec<_> = e
-                .children()
-                .filter(|c| c.has_tag_name((atom, "link")))
-                .collect();
-            let rel = |l: &roxmltree::Node| l.attribute("rel").unwrap_or("alternate").to_string();
-            let cats: Vec<_> = e
-                .children()
-                .filter(|c| c.has_tag_name((atom, "category")))
-                .collect();
-            let is_region =
-                |c: &roxmltree::Node| c.attribute("scheme") == Some("urn:feedmill:region");
-            Seen {
-                id: child_text(e, "id").unwrap_or_default(),
-                title: child_text(e, "title").unwrap_or_default(),
-                updated: child_text(e, "updated").unwrap_or_default(),
-                alternate: links
-                    .iter()
-                    .find(|l| rel(l) == "alternate")
-                    .and_then(|l| l.attribute("href"))
-                    .map(str::to_string),
-                related: links
-                    .iter()
-                    .filter(|l| rel(l) == "related")
-                    .filter_map(|l| l.attribute("href"))
-                    .map(str::to_string)
-                    .collect(),
-                topics: cats
-                    .iter()
-                    .filter(|c| !is_region(c))
-                    .filter_map(|c| c.attribute("term"))
-                    .map(str::to_string)
-                    .collect(),
-                labels: cats
-                    .iter()
-                    .filter(|c| !is_region(c))
-                    .map(|c| {
-                        (
-                            c.attribute("term").unwrap_or_default().to_string(),
-                            c.attribute("label").unwrap_or_default().to_string(),
-                        )
-                    })
-                    .collect(),
-                regions: cats
-                    .iter()
-                    .filter(|c| is_region(c))
-                    .filter_map(|c| c.attribute("term"))
-                    .map(str::to_string)
-                    .collect(),
-                source_title: e
-                    .children()
-                    .find(|c| c.has_tag_name((atom, "source")))
-                    .and_then(|s| child_text(s, "title")),
-                content: format!(
-                    "{}{}",
-                    child_text(e, "summary").unwrap_or_default(),
-                    child_text(e, "content").unwrap_or_default()
-                ),
-            }
-        })
-        .collect()
 }
 
 fn by_title<'a>(seen: &'a [Seen], prefix: &str) -> &'a Seen {

@@ -164,6 +164,24 @@ impl Signature {
         keys.dedup();
         keys
     }
+
+    /// Keys to look candidates up by, and how many of them a candidate must
+    /// share. A title with numbers only matches titles with the same
+    /// numbers, and numbers are rare keys: looking up by them alone finds
+    /// the other copies even when every other word is in thousands of
+    /// titles (where the newest postings per key would crowd them out).
+    pub fn lookup_keys(&self) -> (Vec<String>, usize) {
+        if self.numbers.is_empty() {
+            let keys = self.index_keys();
+            let min_shared = keys.len().div_ceil(3).max(1);
+            return (keys, min_shared);
+        }
+        let mut keys: Vec<String> = self.numbers.iter().map(|n| index_key(n)).collect();
+        keys.sort();
+        keys.dedup();
+        let all = keys.len();
+        (keys, all)
+    }
 }
 
 /// How alike two items are, from 0 (certainly different stories) to 1;

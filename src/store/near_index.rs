@@ -102,7 +102,7 @@ pub(super) fn find_story(
     let hi = at
         .checked_add_signed(window)
         .unwrap_or(DateTime::<Utc>::MAX_UTC);
-    let keys = sig.index_keys();
+    let (keys, min_shared) = sig.lookup_keys();
     let mut shared: HashMap<i64, (usize, String)> = HashMap::new();
     {
         let mut postings = tx
@@ -124,9 +124,8 @@ pub(super) fn find_story(
             }
         }
     }
-    // A copy sharing under a third of the keys cannot reach any useful
-    // threshold; skipping it saves loading and folding its text.
-    let min_shared = keys.len().div_ceil(3).max(1);
+    // A copy sharing fewer keys cannot reach any useful threshold (see
+    // `lookup_keys`); skipping it saves loading and folding its text.
     let mut candidates: Vec<(i64, usize, String)> = shared
         .into_iter()
         .filter(|(_, (n, _))| *n >= min_shared)

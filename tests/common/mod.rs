@@ -2,7 +2,7 @@
 //! helpers to run the real `feedmill` binary.
 #![allow(dead_code)]
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
@@ -224,4 +224,104 @@ pub fn validate_atom(files: &[PathBuf]) {
 pub fn read_feed(path: &Path) -> feed_rs::model::Feed {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     feed_rs::parser::parse(&bytes[..]).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+}
+
+/// The parts of an output entry a reader looks at, read from an Atom file.
+#[derive(Debug)]
+pub struct Seen {
+    pub id: String,
+    pub title: String,
+    pub updated: String,
+    pub alternate: Option<String>,
+    pub related: Vec<String>,
+    pub topics: BTreeSet<String>,
+    pub labels: Vec<(String, String)>,
+    pub regions: BTreeSet<String>,
+    pub source_title: Option<String>,
+    pub content: String,
+}
+
+pub fn entries(path: &Path) -> Vec<Seen> {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let doc = roxmltree::Document::parse(&text)
+        .unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
+    let atom = "http://www.w3.org/2005/Atom";
+    let child_text = |n: roxmltree::Node, name: &str| {
+        n.children()
+            .find(|c| c.has_tag_name((atom, name)))
+            .and_then(|c| c.text())
+            .map(str::to_string)
+    };
+    doc.root_element()
+        .children()
+        .filter(|n| n.has_tag_name((atom, "entry")))
+        .map(|e| {
+            let links: Vec<_> = e
+                .children()
+                .filter(|c| c.has_tag_name((atom, "link")))
+                .collect();
+            let rel = |l: &roxmltree::Node| l.attribute("rel").unwrap_or("alternate").to_string();
+            let cats: Vec<_> = e
+                .children()
+                .filter(|c| c.has_tag_name((atom, "category")))
+                .collect();
+            let is_region =
+                |c: &roxmltree::Node| c.attribute("scheme") == Some("urn:feedmill:region");
+            Seen {
+                id: child_text(e, "id").unwrap_or_default(),
+                title: child_text(e, "title").unwrap_or_default(),
+                updated: child_text(e, "updated").unwrap_or_default(),
+                alternate: links
+                    .iter()
+                    .find(|l| rel(l) == "alternate")
+                    .and_then(|l| l.attribute("href"))
+                    .map(str::to_string),
+                related: links
+                    .iter()
+                    .filter(|l| rel(l) == "related")
+                    .filter_map(|l| l.attribute("href"))
+                    .map(str::to_string)
+                    .collect(),
+                topics: cats
+                    .iter()
+                    .filter(|c| !is_region(c))
+                    .filter_map(|c| c.attribute("term"))
+                    .map(str::to_string)
+                    .collect(),
+                labels: cats
+                    .iter()
+                    .filter(|c| !is_region(c))
+                    .map(|c| {
+                        (
+                            c.attribute("term").unwrap_or_default().to_string(),
+                            c.attribute("label").unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect(),
+                regions: cats
+                    .iter()
+                    .filter(|c| is_region(c))
+                    .filter_map(|c| c.attribute("term"))
+                    .map(str::to_string)
+                    .collect(),
+                source_title: e
+                    .children()
+                    .find(|c| c.has_tag_name((atom, "source")))
+                    .and_then(|s| child_text(s, "title")),
+                content: format!(
+                    "{}{}",
+                    child_text(e, "summary").unwrap_or_default(),
+                    child_text(e, "content").unwrap_or_default()
+                ),
+            }
+        })
+        .collect()
+}
+
+impl Seen {
+    /// Topic and region terms together.
+    pub fn categories(&self) -> BTreeSet<String> {
+        self.topics.union(&self.regions).cloned().collect()
+    }
 }
