@@ -116,6 +116,14 @@ fn parse_xml(text: &str, base_url: &Url, limits: &Limits) -> Result<RawFeed, Par
                 "the document is an HTML page, not a feed".into(),
             ));
         }
+        Root::Other(name) if !plausible_name(name) => {
+            // Binary data can look like an element; its "name" is noise
+            // that would only garble the message.
+            return Err(ParseError(
+                "the document is not a feed: it is neither XML nor JSON (binary or garbled data)"
+                    .into(),
+            ));
+        }
         Root::Other(name) => {
             return Err(ParseError(format!(
                 "the document is not a feed: its root element <{name}> is not rss, RDF, feed or entry"
@@ -174,9 +182,21 @@ fn parse_xml(text: &str, base_url: &Url, limits: &Limits) -> Result<RawFeed, Par
             "feed has more items than the limit; the rest are ignored"
         );
     }
+    if repaired.cut_item {
+        tracing::warn!("the feed ends in the middle of an item; that item is ignored");
+    }
     let item_bases =
         (repaired.item_bases.len() == feed.entries.len()).then_some(&repaired.item_bases);
     Ok(convert(feed, rss_like, doc_base, item_bases))
+}
+
+/// Whether `name` reads like an element name someone wrote (ASCII letters,
+/// digits, `-_.:`, not too long), and so is worth quoting in a message.
+fn plausible_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 fn feed_error(e: feed_rs::parser::ParseFeedError) -> ParseError {

@@ -2,6 +2,8 @@
 //! helpers to run the real `feedmill` binary.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
