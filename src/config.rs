@@ -28,6 +28,47 @@ pub struct Config {
     /// In file order.
     pub topics: Vec<TopicConfig>,
     pub dedup: DedupConfig,
+    pub limits: LimitsConfig,
+}
+
+/// `[limits]`: what one source may cost, beyond `[http]`'s body size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitsConfig {
+    /// `max_items_per_feed` (default 10000): items of a document after
+    /// this many are ignored.
+    pub max_items_per_feed: usize,
+    /// `max_item_bytes` (default 262144): an item's summary and content are
+    /// each cut to this many bytes before sanitizing.
+    pub max_item_bytes: usize,
+    /// `source_timeout` (default "2m"): the longest one source's poll may
+    /// take from its first request to its parsed items (fetching, redirects,
+    /// decompression, parsing); waiting for a free connection slot does not
+    /// count. At least `[http].timeout`.
+    pub source_timeout: Duration,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let parse = crate::parse::Limits::default();
+        LimitsConfig {
+            max_items_per_feed: parse.max_items,
+            max_item_bytes: parse.item.max_html_bytes,
+            source_timeout: DEFAULT_SOURCE_TIMEOUT,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// The parser's limits, with the parsing deadline `deadline`.
+    pub fn parse_limits(&self, deadline: Option<std::time::Instant>) -> crate::parse::Limits {
+        let mut limits = crate::parse::Limits {
+            max_items: self.max_items_per_feed,
+            ..Default::default()
+        };
+        limits.item.max_html_bytes = self.max_item_bytes;
+        limits.item.deadline = deadline;
+        limits
+    }
 }
 
 /// `[dedup]`: near-duplicate detection across sources, beyond the
@@ -135,6 +176,7 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 pub const DEFAULT_PER_HOST: usize = 2;
 pub const DEFAULT_TITLE: &str = "Regional news";
 pub const DEFAULT_MAX_ENTRIES: usize = 500;
+pub const DEFAULT_SOURCE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A config larger than this is certainly a mistake; refusing it keeps
 /// memory bounded.
@@ -144,6 +186,7 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 const MAX_BODY_LIMIT: i64 = 1 << 30;
 const MAX_PARALLEL: i64 = 1024;
 const MAX_ENTRIES_LIMIT: i64 = 1_000_000;
+const MAX_ITEMS_LIMIT: i64 = 1_000_000;
 /// `[dedup].window` may reach back a month; longer would merge a story with
 /// its anniversary.
 pub const MAX_DEDUP_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);

@@ -261,12 +261,16 @@ impl Pipeline {
                     let region = source.region.clone();
                     let name = source.name.clone();
                     let fresh_until = fetched.fresh_until;
-                    let joined = tokio::task::spawn_blocking(move || {
-                        let feed = parse::parse_feed(
+                    let budget = self.config.limits.source_timeout;
+                    let deadline = fetched.started + budget;
+                    let limits = self.config.limits.parse_limits(Some(deadline));
+                    let parsing = tokio::task::spawn_blocking(move || {
+                        let feed = parse::parse_feed_with(
                             &fetched.body,
                             fetched.content_type.as_deref(),
                             &fetched.final_url,
                             Utc::now(),
+                            &limits,
                         )?;
                         let items = tag_items(&matcher, &tags, region.as_deref(), &feed);
                         Ok::<_, parse::ParseError>(ParsedPoll {
@@ -277,15 +281,25 @@ impl Pipeline {
                             redirected_to: fetched.permanent_redirect.map(|u| u.to_string()),
                             fresh_until,
                         })
-                    })
-                    .await;
+                    });
+                    // The parser checks the deadline between items; this
+                    // also covers a single step that runs long.
+                    let joined = tokio::time::timeout_at(deadline.into(), parsing).await;
                     match joined {
-                        Ok(Ok(parsed)) => Polled::Parsed(Box::new(parsed)),
-                        Ok(Err(e)) => Polled::Failed {
+                        Ok(Ok(Ok(parsed))) => Polled::Parsed(Box::new(parsed)),
+                        Ok(Ok(Err(e))) => Polled::Failed {
                             message: format!("{}: {e}", source.url),
                             retry_after: None,
                         },
-                        Err(e) => Polled::Failed {
+                        Err(_) => Polled::Failed {
+                            message: format!(
+                                "{}: took longer than the limit of {} ([limits] source_timeout)",
+                                source.url,
+                                crate::fetch::human_duration(budget)
+                            ),
+                            retry_after: None,
+                        },
+                        Ok(Err(e)) => Polled::Failed {
                             message: format!("source {name}: parser stopped unexpectedly: {e}"),
                             retry_after: None,
                         },

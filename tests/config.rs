@@ -76,6 +76,13 @@ fn bad_configs_name_line_column_and_key() {
         ("user agent with a line break", format!("{HEAD}[http]\nuser_agent = \"a\\nb\"\n"), "5:14", "http.user_agent", "control characters"),
         ("empty database path", "database = \"\"\n[output]\npath = \"x.atom\"\n".to_owned(), "1:12", "database", "must not be empty"),
         ("columns count characters, not bytes", format!("{HEAD}[[source]]\nname = \"Zëri\"\nurl = \"https://zeri.example/\"\nregion = \"Kosovë\"\n"), "7:10", "source[1].region", "lower-case"),
+        ("unknown key in [limits]", format!("{HEAD}[limits]\nmax_items = 5\n"), "5:1", "limits.max_items", "unknown key"),
+        ("max_items_per_feed 0", format!("{HEAD}[limits]\nmax_items_per_feed = 0\n"), "5:22", "limits.max_items_per_feed", "at least 1"),
+        ("absurd max_items_per_feed", format!("{HEAD}[limits]\nmax_items_per_feed = 2000000\n"), "5:22", "limits.max_items_per_feed", "limit"),
+        ("max_item_bytes as text", format!("{HEAD}[limits]\nmax_item_bytes = \"1MB\"\n"), "5:18", "limits.max_item_bytes", "expected an integer"),
+        ("max_item_bytes beyond 1 GiB", format!("{HEAD}[limits]\nmax_item_bytes = 2000000000\n"), "5:18", "limits.max_item_bytes", "limit"),
+        ("garbage source_timeout", format!("{HEAD}[limits]\nsource_timeout = \"long\"\n"), "5:18", "limits.source_timeout", "not a duration"),
+        ("source_timeout under http.timeout", format!("{HEAD}[http]\ntimeout = \"1m\"\n[limits]\nsource_timeout = \"30s\"\n"), "7:18", "limits.source_timeout", "shorter than http.timeout"),
         ("a mistake after Cyrillic text", format!("{HEAD}[[topic]]\nname = \"x\"\nkeywords = [\"Вучић\", \"\"]\n"), "6:22", "topic[1].keywords[2]", "must not be empty"),
     ];
     let mut failures = Vec::new();
@@ -182,6 +189,9 @@ fn minimal_config_gets_every_default() {
     assert_eq!(c.output.self_url, None);
     assert_eq!(c.output.max_entries, 500);
     assert!(c.output.per_topic && c.output.per_region);
+    assert_eq!(c.limits.max_items_per_feed, 10_000);
+    assert_eq!(c.limits.max_item_bytes, 262_144);
+    assert_eq!(c.limits.source_timeout, Duration::from_secs(120));
     let s = c.source("A").unwrap_or_else(|| panic!("source A"));
     assert!(s.enabled);
     assert_eq!(s.region, None);
@@ -212,6 +222,10 @@ self_url = "https://news.example.org/all.atom"
 max_entries = 7
 per_topic = false
 per_region = false
+[limits]
+max_items_per_feed = 250
+max_item_bytes = 4096
+source_timeout = "90s"
 [[source]]
 name = "Koha"
 url = "https://www.koha.net/rss"
@@ -251,6 +265,11 @@ keywords = ["EU"]
     );
     assert_eq!(c.output.max_entries, 7);
     assert!(!c.output.per_topic && !c.output.per_region);
+    assert_eq!(
+        (c.limits.max_items_per_feed, c.limits.max_item_bytes),
+        (250, 4096)
+    );
+    assert_eq!(c.limits.source_timeout, Duration::from_secs(90));
     let koha = c.source("Koha").unwrap_or_else(|| panic!("Koha"));
     assert!(!koha.enabled);
     assert_eq!(koha.region.as_deref(), Some("kosovo"));
@@ -284,6 +303,15 @@ fn inline_tables_and_a_relative_config_path() {
     assert_eq!(c.database, sub.join("../state/f.db"));
     assert_eq!(c.output.path, sub.join("../public/feed.atom"));
     assert_eq!(c.http.timeout, Duration::from_secs(120));
+    // The default time per source is never shorter than the request's.
+    let file2 = sub.join("g.toml");
+    std::fs::write(
+        &file2,
+        "database = \"x.db\"\noutput = { path = \"f.atom\" }\nhttp = { timeout = \"5m\" }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let c = Config::load(&file2).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.limits.source_timeout, Duration::from_secs(300));
 
     // A config path given relative to the current folder still yields absolute paths.
     let rel =

@@ -22,6 +22,11 @@ const RSS: &str = "application/rss+xml; charset=utf-8";
 /// `[http] timeout` of the test config.
 const TIMEOUT_SECS: u64 = 3;
 const BODY_LIMIT: u64 = 10_485_760;
+/// `[limits]` of the test config. Parsing the 5 MB item takes seconds in
+/// a debug build on a busy machine.
+const SOURCE_TIMEOUT_SECS: u64 = 30;
+const MAX_ITEMS: u64 = 5_000;
+const MAX_ITEM_BYTES: usize = 100_000;
 /// Only written to a file that a hostile feed names as an external entity.
 const FILE_SECRET: &str = "FILE-SECRET-4b1d-never-in-output";
 /// Only served at a URL that a hostile feed names as an external entity.
@@ -290,7 +295,7 @@ fn hostile_cases(server_base: &str, secret_file: &Path) -> Vec<Case> {
             name: "Many items",
             path: "/many",
             reply: Reply::ok(RSS, many),
-            expect: Stores(10_000),
+            expect: Stores(MAX_ITEMS),
         },
         Case {
             name: "Huge item",
@@ -421,7 +426,9 @@ fn config_text(base: &str, sources: &[(String, String, &str)]) -> String {
          [http]\ntimeout = \"{TIMEOUT_SECS}s\"\nmax_body_bytes = {BODY_LIMIT}\n\
          concurrency = 64\nper_host = 64\n\
          [output]\npath = \"public/feed.atom\"\ntitle = \"Hostile desk\"\n\
-         self_url = \"https://news.example.org/feed.atom\"\nmax_entries = 20000\n"
+         self_url = \"https://news.example.org/feed.atom\"\nmax_entries = 20000\n\
+         [limits]\nmax_items_per_feed = {MAX_ITEMS}\nmax_item_bytes = {MAX_ITEM_BYTES}\n\
+         source_timeout = \"{SOURCE_TIMEOUT_SECS}s\"\n"
     );
     for (name, path, region) in sources {
         text.push_str(&format!(
@@ -713,8 +720,24 @@ fn hostile_sources_cannot_hurt_a_once_run() {
     let atoms = atom_files(&public);
     assert!(atoms.len() >= 4, "{atoms:?}");
     validate_atom(&atoms);
-    let main = std::fs::read(public.join("feed.atom")).expect("feed");
-    assert!(main.len() < 20 << 20, "feed.atom is {} bytes", main.len());
+    let main = std::fs::read_to_string(public.join("feed.atom")).expect("feed");
+    let doc = roxmltree::Document::parse(&main).expect("feed.atom is XML");
+    let huge = doc
+        .descendants()
+        .find(|n| n.has_tag_name("title") && n.text() == Some("Huge"))
+        .and_then(|t| t.parent())
+        .expect("the huge item is stored");
+    let summary = huge
+        .children()
+        .find(|n| n.has_tag_name("summary") || n.has_tag_name("content"))
+        .and_then(|n| n.text())
+        .unwrap_or("");
+    // Cut to max_item_bytes before sanitizing; escaping adds a little.
+    assert!(
+        (MAX_ITEM_BYTES / 2..MAX_ITEM_BYTES + MAX_ITEM_BYTES / 10).contains(&summary.len()),
+        "the 5 MB item is {} bytes in the output",
+        summary.len()
+    );
 
     // The next run works, re-reading everything without change.
     let snapshot = || {

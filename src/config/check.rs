@@ -54,6 +54,15 @@ struct RawConfig {
     #[serde(default)]
     topic: Vec<Spanned<RawTopic>>,
     dedup: Option<RawDedup>,
+    limits: Option<RawLimits>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    max_items_per_feed: S<i64>,
+    max_item_bytes: S<i64>,
+    source_timeout: S<String>,
 }
 
 #[derive(Deserialize)]
@@ -397,6 +406,7 @@ impl Ctx<'_> {
             });
         }
         let dedup = self.dedup(raw.dedup)?;
+        let limits = self.limits(raw.limits, &http)?;
 
         Ok(Config {
             path,
@@ -411,7 +421,47 @@ impl Ctx<'_> {
             sources,
             topics,
             dedup,
+            limits,
         })
+    }
+
+    fn limits(
+        &self,
+        raw: Option<RawLimits>,
+        http: &HttpConfig,
+    ) -> Result<LimitsConfig, ConfigError> {
+        let mut limits = LimitsConfig::default();
+        let Some(raw) = raw else {
+            // A long [http] timeout must not be cut short by the default.
+            limits.source_timeout = limits.source_timeout.max(http.timeout);
+            return Ok(limits);
+        };
+        if let Some(n) = &raw.max_items_per_feed {
+            limits.max_items_per_feed =
+                self.int(n, "limits.max_items_per_feed", MAX_ITEMS_LIMIT)? as usize;
+        }
+        if let Some(n) = &raw.max_item_bytes {
+            limits.max_item_bytes = self.int(n, "limits.max_item_bytes", MAX_BODY_LIMIT)? as usize;
+        }
+        match &raw.source_timeout {
+            Some(t) => {
+                let d = parse_duration(t.get_ref())
+                    .map_err(|e| self.err(t.span(), "limits.source_timeout", e))?;
+                if d < http.timeout {
+                    return Err(self.err(
+                        t.span(),
+                        "limits.source_timeout",
+                        format_args!(
+                            "{:?} is shorter than http.timeout; a source's poll includes its request",
+                            t.get_ref()
+                        ),
+                    ));
+                }
+                limits.source_timeout = d;
+            }
+            None => limits.source_timeout = limits.source_timeout.max(http.timeout),
+        }
+        Ok(limits)
     }
 
     fn dedup(&self, raw: Option<RawDedup>) -> Result<DedupConfig, ConfigError> {

@@ -63,6 +63,9 @@ pub struct ItemLimits {
     pub max_html_bytes: usize,
     /// Titles longer than this many characters are cut.
     pub max_title_chars: usize,
+    /// Items are no longer normalized after this; the caller, which set
+    /// it, refuses the partial result.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for ItemLimits {
@@ -70,6 +73,7 @@ impl Default for ItemLimits {
         ItemLimits {
             max_html_bytes: 256 * 1024,
             max_title_chars: 500,
+            deadline: None,
         }
     }
 }
@@ -96,6 +100,11 @@ pub fn normalize_feed(raw: RawFeed, now: DateTime<Utc>, limits: &ItemLimits) -> 
     let items = raw
         .items
         .into_iter()
+        .take_while(|_| {
+            limits
+                .deadline
+                .is_none_or(|d| std::time::Instant::now() <= d)
+        })
         .map(|item| normalize_item(item, &base, now, limits))
         .filter(has_something_to_show)
         .collect();
@@ -434,6 +443,7 @@ mod tests {
         let limits = ItemLimits {
             max_html_bytes: 1000,
             max_title_chars: 20,
+            deadline: None,
         };
         let raw = RawItem {
             title: html(&"word ".repeat(100)),

@@ -17,6 +17,7 @@ mod markup;
 mod repair;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Feed, FeedType, Link, Text};
@@ -37,6 +38,9 @@ pub struct ParseError(pub String);
 pub struct Limits {
     /// Items after this many are ignored.
     pub max_items: usize,
+    /// Per item; its `deadline` is when parsing must have finished: past
+    /// it the document is refused (checked between items, so a slow
+    /// document stops soon after).
     pub item: ItemLimits,
 }
 
@@ -85,7 +89,14 @@ pub fn parse_feed_with(
     } else {
         parse_xml(&text, base_url, limits)?
     };
-    Ok(normalize::normalize_feed(raw, now, &limits.item))
+    let feed = normalize::normalize_feed(raw, now, &limits.item);
+    if limits.item.deadline.is_some_and(|d| Instant::now() > d) {
+        return Err(ParseError(
+            "parsing took longer than the time left for this source ([limits] source_timeout)"
+                .into(),
+        ));
+    }
+    Ok(feed)
 }
 
 fn parse_xml(text: &str, base_url: &Url, limits: &Limits) -> Result<RawFeed, ParseError> {

@@ -433,6 +433,13 @@ fn broken_documents_fail_with_a_message_or_recover() {
     let feed = parse_feed(cut, None, &base, now()).unwrap();
     let titles: Vec<_> = feed.items.iter().map(|i| i.title.as_str()).collect();
     assert_eq!(titles, ["First"]);
+    // A document that cannot be parsed in the time left is refused whole.
+    let mut limits = crate::parse::Limits::default();
+    limits.item.deadline = Some(std::time::Instant::now());
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    let err = crate::parse::parse_feed_with(truncated, None, &base, now(), &limits)
+        .expect_err("past its deadline");
+    assert!(err.to_string().contains("source_timeout"), "{err}");
     // A PHP warning printed before the feed.
     let warning = b"<br />\n<b>Warning</b>:  Undefined variable $x in <b>/var/www/feed.php</b> on line <b>3</b><br />\n\
                     <?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>After warning</title></channel></rss>";
