@@ -83,6 +83,9 @@ fn bad_configs_name_line_column_and_key() {
         ("max_item_bytes beyond 1 GiB", format!("{HEAD}[limits]\nmax_item_bytes = 2000000000\n"), "5:18", "limits.max_item_bytes", "limit"),
         ("garbage source_timeout", format!("{HEAD}[limits]\nsource_timeout = \"long\"\n"), "5:18", "limits.source_timeout", "not a duration"),
         ("source_timeout under http.timeout", format!("{HEAD}[http]\ntimeout = \"1m\"\n[limits]\nsource_timeout = \"30s\"\n"), "7:18", "limits.source_timeout", "shorter than http.timeout"),
+        ("database in the output folder", "database = \"public/feedmill.db\"\n[output]\npath = \"public/feed.atom\"\n".to_owned(), "1:12", "database", "inside the output folder"),
+        ("database below the output folder", "database = \"./www/../www/state/x.db\"\n[output]\npath = \"www/feed.atom\"\n".to_owned(), "1:12", "database", "inside the output folder"),
+        ("database beside the output", "database = \"x.db\"\n[output]\npath = \"feed.atom\"\n".to_owned(), "1:12", "database", "inside the output folder"),
         ("a mistake after Cyrillic text", format!("{HEAD}[[topic]]\nname = \"x\"\nkeywords = [\"Вучић\", \"\"]\n"), "6:22", "topic[1].keywords[2]", "must not be empty"),
     ];
     let mut failures = Vec::new();
@@ -307,7 +310,7 @@ fn inline_tables_and_a_relative_config_path() {
     let file2 = sub.join("g.toml");
     std::fs::write(
         &file2,
-        "database = \"x.db\"\noutput = { path = \"f.atom\" }\nhttp = { timeout = \"5m\" }\n",
+        "database = \"x.db\"\noutput = { path = \"out/f.atom\" }\nhttp = { timeout = \"5m\" }\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let c = Config::load(&file2).unwrap_or_else(|e| panic!("{e}"));
@@ -373,4 +376,21 @@ fn the_contract_example_loads_with_its_values() {
         ]
     );
     assert_eq!(t.exclude, ["football"]);
+}
+
+#[test]
+fn a_database_beside_the_output_folder_is_accepted() {
+    for (db, out) in [
+        ("public/../state/x.db", "public/feed.atom"),
+        ("state/x.db", "public/feed.atom"),
+        ("public-db/x.db", "public/feed.atom"),
+        ("/var/lib/feedmill/x.db", "/var/www/feedmill/feed.atom"),
+    ] {
+        let (_dir, _path, result) = load_text(&format!(
+            "database = \"{db}\"\n[output]\npath = \"{out}\"\n"
+        ));
+        if let Err(e) = result {
+            panic!("{db} with {out}: {e}");
+        }
+    }
 }

@@ -283,6 +283,19 @@ impl Ctx<'_> {
             Some(o) => self.output(o)?,
             None => return Err(self.missing(0..0, "output.path")),
         };
+        if let (Some(db), Some(out_dir)) = (&raw.database, output.path.parent()) {
+            if lexical(&database).starts_with(lexical(out_dir)) {
+                return Err(self.err(
+                    db.span(),
+                    "database",
+                    format_args!(
+                        "{} is inside the output folder {}, which a web server serves; keep the database elsewhere",
+                        database.display(),
+                        out_dir.display()
+                    ),
+                ));
+            }
+        }
 
         let mut sources: Vec<SourceConfig> = Vec::with_capacity(raw.source.len());
         let mut source_lines: HashMap<String, (usize, Range<usize>)> = HashMap::new();
@@ -655,6 +668,24 @@ fn table_prefix(text: &str, pos: usize) -> String {
         }
     }
     header.unwrap_or_default()
+}
+
+/// `path` with `..` taken out by name, for comparing where two paths lie;
+/// symbolic links are not followed, so only for checks, never for opening.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Drops `.` components so paths read cleanly in messages; `..` stays, since
