@@ -83,6 +83,9 @@ pub async fn run(path: PathBuf, config: Config) -> anyhow::Result<()> {
                     }
                 }
                 daemon.render_if_settled(Utc::now())?;
+                if !daemon.dirty {
+                    daemon.pipeline.prune_if_due(&mut daemon.store, Utc::now())?;
+                }
                 notify(&[NotifyState::Status(&daemon.status_line())]);
             }
         }

@@ -16,12 +16,16 @@ use crate::config::{Config, SourceConfig};
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::model::ParsedFeed;
 use crate::parse;
-use crate::store::{PollStats, SourceInfo, SourceState, Store, StoreError, TaggedItem};
+use crate::store::{PollStats, PruneStats, SourceInfo, SourceState, Store, StoreError, TaggedItem};
 use crate::topics::Matcher;
 
 /// A failing source is still tried at least once a day: feeds come back, and
 /// a reader silently disabling them is what users of other tools complain of.
 const BACKOFF_MAX: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How often old stories are pruned (`[retention]`): the database grows
+/// by a few hundred stories an hour at most, so hourly is plenty.
+const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 /// What happened to one source in a cycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +147,33 @@ impl Pipeline {
             hasher.update([2]);
         }
         hex(&hasher.finalize())
+    }
+
+    /// Prunes stories past `[retention]` when the last prune of this
+    /// database is an hour old or more (or never ran, or lies in the
+    /// future); returns what it removed when it ran. Call it after
+    /// rendering: the feeds' windows are kept either way, but then no
+    /// removed story is still in a file on disk.
+    pub fn prune_if_due(
+        &self,
+        store: &mut Store,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PruneStats>, StoreError> {
+        let recent = store
+            .last_prune()?
+            .is_some_and(|t| t <= now && now - t < PRUNE_EVERY);
+        if recent {
+            return Ok(None);
+        }
+        let stats = store.prune(&self.config.retention_policy(), now)?;
+        if stats.stories > 0 {
+            tracing::info!(
+                stories = stats.stories,
+                copies = stats.copies,
+                "pruned stories past [retention]"
+            );
+        }
+        Ok(Some(stats))
     }
 
     /// How long a successful poll holds the next one back, when the server

@@ -86,6 +86,13 @@ fn bad_configs_name_line_column_and_key() {
         ("database in the output folder", "database = \"public/feedmill.db\"\n[output]\npath = \"public/feed.atom\"\n".to_owned(), "1:12", "database", "inside the output folder"),
         ("database below the output folder", "database = \"./www/../www/state/x.db\"\n[output]\npath = \"www/feed.atom\"\n".to_owned(), "1:12", "database", "inside the output folder"),
         ("database beside the output", "database = \"x.db\"\n[output]\npath = \"feed.atom\"\n".to_owned(), "1:12", "database", "inside the output folder"),
+        ("unknown key in [retention]", format!("{HEAD}[retention]\nmax_days = 5\n"), "5:1", "retention.max_days", "unknown key"),
+        ("retention max_age without unit", format!("{HEAD}[retention]\nmax_age = \"90\"\n"), "5:11", "retention.max_age", "not a duration"),
+        ("retention max_age in weeks", format!("{HEAD}[retention]\nmax_age = \"12w\"\n"), "5:11", "retention.max_age", "not a duration"),
+        ("retention max_age 0", format!("{HEAD}[retention]\nmax_age = \"0d\"\n"), "5:11", "retention.max_age", "more than zero"),
+        ("retention max_age beyond ten years", format!("{HEAD}[retention]\nmax_age = \"4000d\"\n"), "5:11", "retention.max_age", "limit of 3650d"),
+        ("retention max_items 0", format!("{HEAD}[retention]\nmax_items = 0\n"), "5:13", "retention.max_items", "at least 1"),
+        ("a day is too long for http.timeout", format!("{HEAD}[http]\ntimeout = \"2d\"\n"), "5:11", "http.timeout", "limit of 24h"),
         ("a mistake after Cyrillic text", format!("{HEAD}[[topic]]\nname = \"x\"\nkeywords = [\"Вучић\", \"\"]\n"), "6:22", "topic[1].keywords[2]", "must not be empty"),
     ];
     let mut failures = Vec::new();
@@ -195,6 +202,8 @@ fn minimal_config_gets_every_default() {
     assert_eq!(c.limits.max_items_per_feed, 10_000);
     assert_eq!(c.limits.max_item_bytes, 262_144);
     assert_eq!(c.limits.source_timeout, Duration::from_secs(120));
+    assert_eq!(c.retention.max_age, Duration::from_secs(90 * 86_400));
+    assert_eq!(c.retention.max_items, 100_000);
     let s = c.source("A").unwrap_or_else(|| panic!("source A"));
     assert!(s.enabled);
     assert_eq!(s.region, None);
@@ -229,6 +238,9 @@ per_region = false
 max_items_per_feed = 250
 max_item_bytes = 4096
 source_timeout = "90s"
+[retention]
+max_age = "30d"
+max_items = 5000
 [[source]]
 name = "Koha"
 url = "https://www.koha.net/rss"
@@ -273,6 +285,11 @@ keywords = ["EU"]
         (250, 4096)
     );
     assert_eq!(c.limits.source_timeout, Duration::from_secs(90));
+    assert_eq!(c.retention.max_age, Duration::from_secs(30 * 86_400));
+    assert_eq!(c.retention.max_items, 5000);
+    let policy = c.retention_policy();
+    assert_eq!(policy.max_age, Some(chrono::Duration::days(30)));
+    assert_eq!((policy.max_items, policy.window), (Some(5000), 7));
     let koha = c.source("Koha").unwrap_or_else(|| panic!("Koha"));
     assert!(!koha.enabled);
     assert_eq!(koha.region.as_deref(), Some("kosovo"));

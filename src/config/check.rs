@@ -13,6 +13,8 @@ use toml::Spanned;
 use super::*;
 use crate::schedule::Schedule;
 
+mod bounds;
+
 /// See [`Config::parse`].
 pub(super) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let absolute = if path.is_absolute() {
@@ -54,15 +56,8 @@ struct RawConfig {
     #[serde(default)]
     topic: Vec<Spanned<RawTopic>>,
     dedup: Option<RawDedup>,
-    limits: Option<RawLimits>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawLimits {
-    max_items_per_feed: S<i64>,
-    max_item_bytes: S<i64>,
-    source_timeout: S<String>,
+    limits: Option<bounds::RawLimits>,
+    retention: Option<bounds::RawRetention>,
 }
 
 #[derive(Deserialize)]
@@ -283,19 +278,7 @@ impl Ctx<'_> {
             Some(o) => self.output(o)?,
             None => return Err(self.missing(0..0, "output.path")),
         };
-        if let (Some(db), Some(out_dir)) = (&raw.database, output.path.parent()) {
-            if lexical(&database).starts_with(lexical(out_dir)) {
-                return Err(self.err(
-                    db.span(),
-                    "database",
-                    format_args!(
-                        "{} is inside the output folder {}, which a web server serves; keep the database elsewhere",
-                        database.display(),
-                        out_dir.display()
-                    ),
-                ));
-            }
-        }
+        self.database_outside_output(raw.database.as_ref(), &database, &output)?;
 
         let mut sources: Vec<SourceConfig> = Vec::with_capacity(raw.source.len());
         let mut source_lines: HashMap<String, (usize, Range<usize>)> = HashMap::new();
@@ -420,6 +403,7 @@ impl Ctx<'_> {
         }
         let dedup = self.dedup(raw.dedup)?;
         let limits = self.limits(raw.limits, &http)?;
+        let retention = self.retention(raw.retention)?;
 
         Ok(Config {
             path,
@@ -435,46 +419,8 @@ impl Ctx<'_> {
             topics,
             dedup,
             limits,
+            retention,
         })
-    }
-
-    fn limits(
-        &self,
-        raw: Option<RawLimits>,
-        http: &HttpConfig,
-    ) -> Result<LimitsConfig, ConfigError> {
-        let mut limits = LimitsConfig::default();
-        let Some(raw) = raw else {
-            // A long [http] timeout must not be cut short by the default.
-            limits.source_timeout = limits.source_timeout.max(http.timeout);
-            return Ok(limits);
-        };
-        if let Some(n) = &raw.max_items_per_feed {
-            limits.max_items_per_feed =
-                self.int(n, "limits.max_items_per_feed", MAX_ITEMS_LIMIT)? as usize;
-        }
-        if let Some(n) = &raw.max_item_bytes {
-            limits.max_item_bytes = self.int(n, "limits.max_item_bytes", MAX_BODY_LIMIT)? as usize;
-        }
-        match &raw.source_timeout {
-            Some(t) => {
-                let d = parse_duration(t.get_ref())
-                    .map_err(|e| self.err(t.span(), "limits.source_timeout", e))?;
-                if d < http.timeout {
-                    return Err(self.err(
-                        t.span(),
-                        "limits.source_timeout",
-                        format_args!(
-                            "{:?} is shorter than http.timeout; a source's poll includes its request",
-                            t.get_ref()
-                        ),
-                    ));
-                }
-                limits.source_timeout = d;
-            }
-            None => limits.source_timeout = limits.source_timeout.max(http.timeout),
-        }
-        Ok(limits)
     }
 
     fn dedup(&self, raw: Option<RawDedup>) -> Result<DedupConfig, ConfigError> {
@@ -668,24 +614,6 @@ fn table_prefix(text: &str, pos: usize) -> String {
         }
     }
     header.unwrap_or_default()
-}
-
-/// `path` with `..` taken out by name, for comparing where two paths lie;
-/// symbolic links are not followed, so only for checks, never for opening.
-fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// Drops `.` components so paths read cleanly in messages; `..` stays, since

@@ -138,7 +138,12 @@ pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(|e| err("cannot open", e))?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| err("cannot set busy timeout", e))?;
-    // The first statement that reads the file: a non-SQLite file fails here.
+    // The first statement that reads the file: a non-SQLite file fails
+    // here. Auto-vacuum can only be chosen before the first table exists
+    // (and before WAL): on a new database it lets pruning hand freed pages
+    // back (see prune.rs); on an existing one it changes nothing.
+    conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL")
+        .map_err(|e| err("cannot read it as an SQLite database", e))?;
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(|e| err("cannot enable WAL", e))?;
