@@ -29,6 +29,8 @@ pub struct Config {
     pub topics: Vec<TopicConfig>,
     pub dedup: DedupConfig,
     pub serve: ServeConfig,
+    pub limits: LimitsConfig,
+    pub retention: RetentionConfig,
 }
 
 /// `[serve]`: the built-in HTTP server of `run` (see `serve`).
@@ -50,6 +52,76 @@ impl Default for ServeConfig {
             listen: None,
             max_age: DEFAULT_SERVE_MAX_AGE,
         }
+    }
+}
+
+/// `[retention]`: how long stories stay in the database. Stories an output
+/// feed still shows always stay (see `store::Retention`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetentionConfig {
+    /// `max_age` (default "90d"): stories older than this are pruned.
+    pub max_age: Duration,
+    /// `max_items` (default 100000): at most this many stories are kept.
+    pub max_items: usize,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            max_age: DEFAULT_RETENTION_AGE,
+            max_items: DEFAULT_RETENTION_ITEMS,
+        }
+    }
+}
+
+impl Config {
+    /// What the store keeps: `[retention]`, and every feed's window.
+    pub fn retention_policy(&self) -> crate::store::Retention {
+        crate::store::Retention {
+            max_age: chrono::Duration::from_std(self.retention.max_age).ok(),
+            max_items: Some(self.retention.max_items),
+            window: self.output.max_entries,
+        }
+    }
+}
+
+/// `[limits]`: what one source may cost, beyond `[http]`'s body size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitsConfig {
+    /// `max_items_per_feed` (default 10000): items of a document after
+    /// this many are ignored.
+    pub max_items_per_feed: usize,
+    /// `max_item_bytes` (default 262144): an item's summary and content are
+    /// each cut to this many bytes before sanitizing.
+    pub max_item_bytes: usize,
+    /// `source_timeout` (default "2m"): the longest one source's poll may
+    /// take from its first request to its parsed items (fetching, redirects,
+    /// decompression, parsing); waiting for a free connection slot does not
+    /// count. At least `[http].timeout`.
+    pub source_timeout: Duration,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let parse = crate::parse::Limits::default();
+        LimitsConfig {
+            max_items_per_feed: parse.max_items,
+            max_item_bytes: parse.item.max_html_bytes,
+            source_timeout: DEFAULT_SOURCE_TIMEOUT,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// The parser's limits, with the parsing deadline `deadline`.
+    pub fn parse_limits(&self, deadline: Option<std::time::Instant>) -> crate::parse::Limits {
+        let mut limits = crate::parse::Limits {
+            max_items: self.max_items_per_feed,
+            ..Default::default()
+        };
+        limits.item.max_html_bytes = self.max_item_bytes;
+        limits.item.deadline = deadline;
+        limits
     }
 }
 
@@ -161,6 +233,10 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 pub const DEFAULT_PER_HOST: usize = 2;
 pub const DEFAULT_TITLE: &str = "Regional news";
 pub const DEFAULT_MAX_ENTRIES: usize = 500;
+pub const DEFAULT_SOURCE_TIMEOUT: Duration = Duration::from_secs(120);
+pub const DEFAULT_RETENTION_AGE: Duration = Duration::from_secs(90 * DAY_SECS);
+pub const DEFAULT_RETENTION_ITEMS: usize = 100_000;
+const DAY_SECS: u64 = 24 * 3600;
 
 /// A config larger than this is certainly a mistake; refusing it keeps
 /// memory bounded.
@@ -170,6 +246,9 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 const MAX_BODY_LIMIT: i64 = 1 << 30;
 const MAX_PARALLEL: i64 = 1024;
 const MAX_ENTRIES_LIMIT: i64 = 1_000_000;
+const MAX_ITEMS_LIMIT: i64 = 1_000_000;
+const MAX_RETENTION_AGE: Duration = Duration::from_secs(3650 * DAY_SECS);
+const MAX_RETENTION_ITEMS: i64 = 100_000_000;
 /// `[dedup].window` may reach back a month; longer would merge a story with
 /// its anniversary.
 pub const MAX_DEDUP_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -252,16 +331,17 @@ impl Config {
     }
 }
 
-/// `"500ms"`, `"30s"`, `"2m"`, `"1h"`: a whole number and a unit, more than
-/// zero and at most a day.
+/// `"500ms"`, `"30s"`, `"2m"`, `"1h"`, `"1d"`: a whole number and a unit,
+/// more than zero and at most a day.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     parse_duration_up_to(text, MAX_TIMEOUT)
 }
 
-/// Like [`parse_duration`], with another upper limit (a whole number of hours).
+/// Like [`parse_duration`], with another upper limit (a whole number of
+/// hours).
 pub fn parse_duration_up_to(text: &str, max: Duration) -> Result<Duration, String> {
     let garbage = || {
-        format!("{text:?} is not a duration; write a whole number and a unit, such as \"500ms\", \"30s\", \"2m\" or \"1h\"")
+        format!("{text:?} is not a duration; write a whole number and a unit, such as \"500ms\", \"30s\", \"2m\", \"1h\" or \"90d\"")
     };
     let t = text.trim();
     let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
@@ -271,6 +351,7 @@ pub fn parse_duration_up_to(text: &str, max: Duration) -> Result<Duration, Strin
         "s" => 1_000,
         "m" => 60_000,
         "h" => 3_600_000,
+        "d" => 86_400_000,
         _ => return Err(garbage()),
     };
     let n: u64 = number.parse().map_err(|_| garbage())?;
@@ -278,10 +359,15 @@ pub fn parse_duration_up_to(text: &str, max: Duration) -> Result<Duration, Strin
     match millis {
         Some(d) if d.is_zero() => Err(format!("{text:?} must be more than zero")),
         Some(d) if d <= max => Ok(d),
-        _ => Err(format!(
-            "{text:?} is longer than the limit of {}h",
-            max.as_secs() / 3600
-        )),
+        _ => {
+            let secs = max.as_secs();
+            let limit = if secs > DAY_SECS && secs % DAY_SECS == 0 {
+                format!("{}d", secs / DAY_SECS)
+            } else {
+                format!("{}h", secs / 3600)
+            };
+            Err(format!("{text:?} is longer than the limit of {limit}"))
+        }
     }
 }
 
@@ -353,6 +439,7 @@ mod tests {
             ("1h", 3_600_000),
             (" 45s ", 45_000),
             ("24h", 86_400_000),
+            ("1d", 86_400_000),
         ];
         for (text, millis) in ok {
             assert_eq!(
@@ -369,7 +456,8 @@ mod tests {
             ("1.5s", "not a duration"),
             ("-1s", "not a duration"),
             ("10 sec", "not a duration"),
-            ("1d", "not a duration"),
+            ("2d", "limit of 24h"),
+            ("1w", "not a duration"),
             ("", "not a duration"),
             ("25h", "limit"),
             ("99999999999999999999h", "not a duration"),

@@ -31,6 +31,9 @@ const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// Outputs are rendered once no other poll is due within this long, so a
 /// burst of sources polled a few seconds apart costs one render.
 const RENDER_SETTLE: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
+/// ...but a change waits no longer than this: schedules a few seconds
+/// apart never leave `RENDER_SETTLE` free, and would starve the outputs.
+const MAX_RENDER_DELAY: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 
 /// Runs until SIGTERM or SIGINT. SIGHUP reloads the config: an invalid new
 /// config is logged and the running one kept.
@@ -85,6 +88,9 @@ pub async fn run(path: PathBuf, config: Config) -> anyhow::Result<()> {
                     }
                 }
                 daemon.render_if_settled(Utc::now())?;
+                if !daemon.dirty {
+                    daemon.pipeline.prune_if_due(&mut daemon.store, Utc::now())?;
+                }
                 notify(&[NotifyState::Status(&daemon.status_line())]);
             }
         }
@@ -124,6 +130,8 @@ struct Daemon {
     due: HashMap<String, DateTime<Utc>>,
     /// Stored items changed since the last render.
     dirty: bool,
+    /// When a poll first changed stored items after the last render.
+    changed_since: Option<DateTime<Utc>>,
     last_cycle: Option<(DateTime<Utc>, CycleReport)>,
     /// Health and metrics, shared with the HTTP server when `[serve]` is on.
     serve: Arc<ServeState>,
@@ -134,7 +142,7 @@ impl Daemon {
         let config = Arc::new(config);
         let mut store = Store::open(&config.database)?;
         let pipeline = Pipeline::new(Arc::clone(&config))?;
-        let retagged = pipeline.prepare_store(&mut store)?;
+        pipeline.prepare_store(&mut store)?;
         let serve = ServeState::new(&config);
         let mut daemon = Daemon {
             path,
@@ -143,10 +151,12 @@ impl Daemon {
             store,
             due: HashMap::new(),
             dirty: true,
+            changed_since: None,
             last_cycle: None,
             serve,
         };
-        daemon.dirty = retagged || !daemon.config.output.path.exists();
+        // Always: the last process may have been killed between storing
+        // items and rendering them. Unchanged files are not rewritten.
         daemon.render_if_dirty()?;
         let now = Utc::now();
         for source in daemon.config.sources.clone() {
@@ -233,6 +243,9 @@ impl Daemon {
             tracing::debug!("{}", report.summary());
         }
         self.dirty |= report.changed_anything();
+        if report.changed_anything() {
+            self.changed_since.get_or_insert(now);
+        }
         for source in &due {
             let state = self.store.source_state(&source.name)?;
             match next_due(&self.config, source, state.as_ref(), now) {
@@ -247,7 +260,10 @@ impl Daemon {
     /// Renders when items changed and no other poll is due in a moment.
     fn render_if_settled(&mut self, now: DateTime<Utc>) -> anyhow::Result<()> {
         let busy = self.due.values().any(|t| *t <= now + RENDER_SETTLE);
-        if self.dirty && !busy {
+        let overdue = self
+            .changed_since
+            .is_some_and(|t| now - t >= MAX_RENDER_DELAY);
+        if self.dirty && (!busy || overdue) {
             self.render_if_dirty()?;
         }
         Ok(())
@@ -264,6 +280,7 @@ impl Daemon {
                 "rendered"
             );
             self.dirty = false;
+            self.changed_since = None;
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -56,6 +56,9 @@ pub struct FetchedBody {
     /// `max-age`, else `Expires`); uncapped: the caller decides how much
     /// to honour.
     pub fresh_until: Option<DateTime<Utc>>,
+    /// When the first request was sent (after waiting for a free slot):
+    /// where the source's time budget (`[limits] source_timeout`) starts.
+    pub started: Instant,
 }
 
 /// A failed fetch: one sentence naming the URL.
@@ -129,7 +132,9 @@ impl Fetcher {
             .await
             .map_err(|_| closed())?;
         let permit = self.host_permit(url).await.ok_or_else(closed)?;
-        match tokio::time::timeout(self.timeout, self.fetch_hops(url, validators, permit)).await {
+        let started = Instant::now();
+        let hops = self.fetch_hops(url, validators, permit, started);
+        match tokio::time::timeout(self.timeout, hops).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::new(
                 url,
@@ -158,6 +163,7 @@ impl Fetcher {
         url: &Url,
         validators: &Validators,
         first_permit: OwnedSemaphorePermit,
+        started: Instant,
     ) -> Result<FetchOutcome, FetchError> {
         let mut current = url.clone();
         let mut permit = first_permit;
@@ -240,6 +246,7 @@ impl Fetcher {
                 final_url: current,
                 permanent_redirect,
                 fresh_until,
+                started,
             }));
         }
     }
@@ -440,7 +447,7 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// "30s", "1500ms": how the contract writes durations.
-fn human_duration(d: Duration) -> String {
+pub(crate) fn human_duration(d: Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{}s", d.as_secs())
     } else {

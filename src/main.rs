@@ -188,6 +188,7 @@ async fn once(config: Arc<Config>) -> anyhow::Result<()> {
         }
     }
     let rendered = render::render_all(&config, &store)?;
+    pipeline.prune_if_due(&mut store, chrono::Utc::now())?;
     println!(
         "{}; wrote {} feeds ({} unchanged)",
         report.summary(),

@@ -16,12 +16,16 @@ use crate::config::{Config, SourceConfig};
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::model::ParsedFeed;
 use crate::parse;
-use crate::store::{PollStats, SourceInfo, SourceState, Store, StoreError, TaggedItem};
+use crate::store::{PollStats, PruneStats, SourceInfo, SourceState, Store, StoreError, TaggedItem};
 use crate::topics::Matcher;
 
 /// A failing source is still tried at least once a day: feeds come back, and
 /// a reader silently disabling them is what users of other tools complain of.
 const BACKOFF_MAX: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How often old stories are pruned (`[retention]`): the database grows
+/// by a few hundred stories an hour at most, so hourly is plenty.
+const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 /// What happened to one source in a cycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +150,33 @@ impl Pipeline {
             hasher.update([2]);
         }
         hex(&hasher.finalize())
+    }
+
+    /// Prunes stories past `[retention]` when the last prune of this
+    /// database is an hour old or more (or never ran, or lies in the
+    /// future); returns what it removed when it ran. Call it after
+    /// rendering: the feeds' windows are kept either way, but then no
+    /// removed story is still in a file on disk.
+    pub fn prune_if_due(
+        &self,
+        store: &mut Store,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PruneStats>, StoreError> {
+        let recent = store
+            .last_prune()?
+            .is_some_and(|t| t <= now && now - t < PRUNE_EVERY);
+        if recent {
+            return Ok(None);
+        }
+        let stats = store.prune(&self.config.retention_policy(), now)?;
+        if stats.stories > 0 {
+            tracing::info!(
+                stories = stats.stories,
+                copies = stats.copies,
+                "pruned stories past [retention]"
+            );
+        }
+        Ok(Some(stats))
     }
 
     /// How long a successful poll holds the next one back, when the server
@@ -279,12 +310,16 @@ impl Pipeline {
                     let region = source.region.clone();
                     let name = source.name.clone();
                     let fresh_until = fetched.fresh_until;
-                    let joined = tokio::task::spawn_blocking(move || {
-                        let feed = parse::parse_feed(
+                    let budget = self.config.limits.source_timeout;
+                    let deadline = fetched.started + budget;
+                    let limits = self.config.limits.parse_limits(Some(deadline));
+                    let parsing = tokio::task::spawn_blocking(move || {
+                        let feed = parse::parse_feed_with(
                             &fetched.body,
                             fetched.content_type.as_deref(),
                             &fetched.final_url,
                             Utc::now(),
+                            &limits,
                         )?;
                         let items = tag_items(&matcher, &tags, region.as_deref(), &feed);
                         Ok::<_, parse::ParseError>(ParsedPoll {
@@ -295,15 +330,25 @@ impl Pipeline {
                             redirected_to: fetched.permanent_redirect.map(|u| u.to_string()),
                             fresh_until,
                         })
-                    })
-                    .await;
+                    });
+                    // The parser checks the deadline between items; this
+                    // also covers a single step that runs long.
+                    let joined = tokio::time::timeout_at(deadline.into(), parsing).await;
                     match joined {
-                        Ok(Ok(parsed)) => Polled::Parsed(Box::new(parsed)),
-                        Ok(Err(e)) => Polled::Failed {
+                        Ok(Ok(Ok(parsed))) => Polled::Parsed(Box::new(parsed)),
+                        Ok(Ok(Err(e))) => Polled::Failed {
                             message: format!("{}: {e}", source.url),
                             retry_after: None,
                         },
-                        Err(e) => Polled::Failed {
+                        Err(_) => Polled::Failed {
+                            message: format!(
+                                "{}: took longer than the limit of {} ([limits] source_timeout)",
+                                source.url,
+                                crate::fetch::human_duration(budget)
+                            ),
+                            retry_after: None,
+                        },
+                        Ok(Err(e)) => Polled::Failed {
                             message: format!("source {name}: parser stopped unexpectedly: {e}"),
                             retry_after: None,
                         },

@@ -85,6 +85,23 @@ fn bad_configs_name_line_column_and_key() {
         ("serve.max_age without unit", format!("{HEAD}[serve]\nmax_age = \"300\"\n"), "5:11", "serve.max_age", "not a duration"),
         ("serve.max_age zero", format!("{HEAD}[serve]\nmax_age = \"0s\"\n"), "5:11", "serve.max_age", "more than zero"),
         ("output.index not a boolean", format!("{HEAD}index = \"yes\"\n"), "4:9", "output.index", "expected a boolean"),
+        ("unknown key in [limits]", format!("{HEAD}[limits]\nmax_items = 5\n"), "5:1", "limits.max_items", "unknown key"),
+        ("max_items_per_feed 0", format!("{HEAD}[limits]\nmax_items_per_feed = 0\n"), "5:22", "limits.max_items_per_feed", "at least 1"),
+        ("absurd max_items_per_feed", format!("{HEAD}[limits]\nmax_items_per_feed = 2000000\n"), "5:22", "limits.max_items_per_feed", "limit"),
+        ("max_item_bytes as text", format!("{HEAD}[limits]\nmax_item_bytes = \"1MB\"\n"), "5:18", "limits.max_item_bytes", "expected an integer"),
+        ("max_item_bytes beyond 1 GiB", format!("{HEAD}[limits]\nmax_item_bytes = 2000000000\n"), "5:18", "limits.max_item_bytes", "limit"),
+        ("garbage source_timeout", format!("{HEAD}[limits]\nsource_timeout = \"long\"\n"), "5:18", "limits.source_timeout", "not a duration"),
+        ("source_timeout under http.timeout", format!("{HEAD}[http]\ntimeout = \"1m\"\n[limits]\nsource_timeout = \"30s\"\n"), "7:18", "limits.source_timeout", "shorter than http.timeout"),
+        ("database in the output folder", "database = \"public/feedmill.db\"\n[output]\npath = \"public/feed.atom\"\n".to_owned(), "1:12", "database", "inside the output folder"),
+        ("database below the output folder", "database = \"./www/../www/state/x.db\"\n[output]\npath = \"www/feed.atom\"\n".to_owned(), "1:12", "database", "inside the output folder"),
+        ("database beside the output", "database = \"x.db\"\n[output]\npath = \"feed.atom\"\n".to_owned(), "1:12", "database", "inside the output folder"),
+        ("unknown key in [retention]", format!("{HEAD}[retention]\nmax_days = 5\n"), "5:1", "retention.max_days", "unknown key"),
+        ("retention max_age without unit", format!("{HEAD}[retention]\nmax_age = \"90\"\n"), "5:11", "retention.max_age", "not a duration"),
+        ("retention max_age in weeks", format!("{HEAD}[retention]\nmax_age = \"12w\"\n"), "5:11", "retention.max_age", "not a duration"),
+        ("retention max_age 0", format!("{HEAD}[retention]\nmax_age = \"0d\"\n"), "5:11", "retention.max_age", "more than zero"),
+        ("retention max_age beyond ten years", format!("{HEAD}[retention]\nmax_age = \"4000d\"\n"), "5:11", "retention.max_age", "limit of 3650d"),
+        ("retention max_items 0", format!("{HEAD}[retention]\nmax_items = 0\n"), "5:13", "retention.max_items", "at least 1"),
+        ("a day is too long for http.timeout", format!("{HEAD}[http]\ntimeout = \"2d\"\n"), "5:11", "http.timeout", "limit of 24h"),
         ("a mistake after Cyrillic text", format!("{HEAD}[[topic]]\nname = \"x\"\nkeywords = [\"Вучић\", \"\"]\n"), "6:22", "topic[1].keywords[2]", "must not be empty"),
     ];
     let mut failures = Vec::new();
@@ -194,6 +211,11 @@ fn minimal_config_gets_every_default() {
     assert_eq!(c.index_path(), dir.path().join("out/index.html"));
     assert_eq!(c.serve.listen, None, "the server is off by default");
     assert_eq!(c.serve.max_age, Duration::from_secs(300));
+    assert_eq!(c.limits.max_items_per_feed, 10_000);
+    assert_eq!(c.limits.max_item_bytes, 262_144);
+    assert_eq!(c.limits.source_timeout, Duration::from_secs(120));
+    assert_eq!(c.retention.max_age, Duration::from_secs(90 * 86_400));
+    assert_eq!(c.retention.max_items, 100_000);
     let s = c.source("A").unwrap_or_else(|| panic!("source A"));
     assert!(s.enabled);
     assert_eq!(s.region, None);
@@ -228,6 +250,13 @@ index = false
 [serve]
 listen = "[::1]:8088"
 max_age = "1m"
+[limits]
+max_items_per_feed = 250
+max_item_bytes = 4096
+source_timeout = "90s"
+[retention]
+max_age = "30d"
+max_items = 5000
 [[source]]
 name = "Koha"
 url = "https://www.koha.net/rss"
@@ -272,6 +301,16 @@ keywords = ["EU"]
         Some("[::1]:8088".parse().unwrap_or_else(|e| panic!("{e}")))
     );
     assert_eq!(c.serve.max_age, Duration::from_secs(60));
+    assert_eq!(
+        (c.limits.max_items_per_feed, c.limits.max_item_bytes),
+        (250, 4096)
+    );
+    assert_eq!(c.limits.source_timeout, Duration::from_secs(90));
+    assert_eq!(c.retention.max_age, Duration::from_secs(30 * 86_400));
+    assert_eq!(c.retention.max_items, 5000);
+    let policy = c.retention_policy();
+    assert_eq!(policy.max_age, Some(chrono::Duration::days(30)));
+    assert_eq!((policy.max_items, policy.window), (Some(5000), 7));
     let koha = c.source("Koha").unwrap_or_else(|| panic!("Koha"));
     assert!(!koha.enabled);
     assert_eq!(koha.region.as_deref(), Some("kosovo"));
@@ -305,6 +344,15 @@ fn inline_tables_and_a_relative_config_path() {
     assert_eq!(c.database, sub.join("../state/f.db"));
     assert_eq!(c.output.path, sub.join("../public/feed.atom"));
     assert_eq!(c.http.timeout, Duration::from_secs(120));
+    // The default time per source is never shorter than the request's.
+    let file2 = sub.join("g.toml");
+    std::fs::write(
+        &file2,
+        "database = \"x.db\"\noutput = { path = \"out/f.atom\" }\nhttp = { timeout = \"5m\" }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let c = Config::load(&file2).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.limits.source_timeout, Duration::from_secs(300));
 
     // A config path given relative to the current folder still yields absolute paths.
     let rel =
@@ -366,4 +414,21 @@ fn the_contract_example_loads_with_its_values() {
         ]
     );
     assert_eq!(t.exclude, ["football"]);
+}
+
+#[test]
+fn a_database_beside_the_output_folder_is_accepted() {
+    for (db, out) in [
+        ("public/../state/x.db", "public/feed.atom"),
+        ("state/x.db", "public/feed.atom"),
+        ("public-db/x.db", "public/feed.atom"),
+        ("/var/lib/feedmill/x.db", "/var/www/feedmill/feed.atom"),
+    ] {
+        let (_dir, _path, result) = load_text(&format!(
+            "database = \"{db}\"\n[output]\npath = \"{out}\"\n"
+        ));
+        if let Err(e) = result {
+            panic!("{db} with {out}: {e}");
+        }
+    }
 }

@@ -34,7 +34,7 @@ fn bad_dedup_and_region_settings_name_line_column_and_key() {
         ("near_duplicates not a boolean", format!("{HEAD}[dedup]\nnear_duplicates = \"yes\"\n"), "13:19", "dedup.near_duplicates", "expected a boolean"),
         ("window without unit", format!("{HEAD}[dedup]\nwindow = \"72\"\n"), "13:10", "dedup.window", "not a duration"),
         ("window zero", format!("{HEAD}[dedup]\nwindow = \"0h\"\n"), "13:10", "dedup.window", "more than zero"),
-        ("window beyond a month", format!("{HEAD}[dedup]\nwindow = \"721h\"\n"), "13:10", "dedup.window", "limit of 720h"),
+        ("window beyond a month", format!("{HEAD}[dedup]\nwindow = \"721h\"\n"), "13:10", "dedup.window", "limit of 30d"),
         ("window as a number", format!("{HEAD}[dedup]\nwindow = 72\n"), "13:10", "dedup.window", "expected a string"),
         ("topic region with capitals", format!("{HEAD}[[topic]]\nname = \"x\"\nkeywords = [\"x\"]\nregions = [\"Kosovo\"]\n"), "15:12", "topic[1].regions[1]", "lower-case"),
         ("topic region of no source", format!("{HEAD}[[topic]]\nname = \"x\"\nkeywords = [\"x\"]\nregions = [\"kosovo\", \"albania\"]\n"), "15:22", "topic[1].regions[2]", "not the region of any source"),

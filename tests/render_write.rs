@@ -139,3 +139,33 @@ fn files_are_never_world_writable_even_with_umask_0() {
         .mode();
     assert_eq!(mode & 0o777, 0o664, "mode {mode:o}");
 }
+
+#[test]
+fn temporary_files_of_killed_writers_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feed.atom");
+    // A process that has exited: its pid names no running process.
+    let mut child = Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let own = std::process::id();
+    let names = [
+        format!(".feed.atom.tmp.{dead}.3"),
+        format!(".feed.atom.tmp.{own}.99"), // this process: maybe in flight
+        ".feed.atom.tmp.1.0".to_string(),   // pid 1 runs
+        format!(".other.atom.tmp.{dead}.0"), // another file's business
+    ];
+    for n in &names {
+        fs::write(dir.path().join(n), "partial").unwrap();
+    }
+    write_if_changed(&path, b"<feed/>").unwrap();
+    let mut left = temp_files(dir.path());
+    left.sort();
+    let mut want: Vec<String> = names[1..].to_vec();
+    want.sort();
+    assert_eq!(left, want);
+    // Also when the content is unchanged and nothing is written.
+    fs::write(dir.path().join(&names[0]), "partial").unwrap();
+    assert!(!write_if_changed(&path, b"<feed/>").unwrap());
+    assert!(!dir.path().join(&names[0]).exists());
+}

@@ -13,6 +13,8 @@ use toml::Spanned;
 use super::*;
 use crate::schedule::Schedule;
 
+mod bounds;
+
 /// See [`Config::parse`].
 pub(super) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let absolute = if path.is_absolute() {
@@ -55,6 +57,8 @@ struct RawConfig {
     topic: Vec<Spanned<RawTopic>>,
     dedup: Option<RawDedup>,
     serve: Option<RawServe>,
+    limits: Option<bounds::RawLimits>,
+    retention: Option<bounds::RawRetention>,
 }
 
 #[derive(Deserialize)]
@@ -283,6 +287,7 @@ impl Ctx<'_> {
             Some(o) => self.output(o)?,
             None => return Err(self.missing(0..0, "output.path")),
         };
+        self.database_outside_output(raw.database.as_ref(), &database, &output)?;
 
         let mut sources: Vec<SourceConfig> = Vec::with_capacity(raw.source.len());
         let mut source_lines: HashMap<String, (usize, Range<usize>)> = HashMap::new();
@@ -407,6 +412,8 @@ impl Ctx<'_> {
         }
         let dedup = self.dedup(raw.dedup)?;
         let serve = self.serve(raw.serve)?;
+        let limits = self.limits(raw.limits, &http)?;
+        let retention = self.retention(raw.retention)?;
 
         Ok(Config {
             path,
@@ -422,6 +429,8 @@ impl Ctx<'_> {
             topics,
             dedup,
             serve,
+            limits,
+            retention,
         })
     }
 

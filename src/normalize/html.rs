@@ -27,6 +27,11 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             "script", "style", "iframe", "object", "embed", "noscript", "noembed", "noframes",
             "template", "svg", "math", "applet", "frameset", "head", "title", "xmp",
         ]));
+    // ammonia checks the scheme of href/src-like attributes only; `cite`
+    // would carry a `javascript:` URL through untouched.
+    for tag in ["blockquote", "q", "del", "ins"] {
+        b.rm_tag_attributes(tag, &["cite"]);
+    }
     b
 });
 
@@ -391,6 +396,10 @@ mod tests {
             (
                 "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
                 &["onerror", "alert"],
+            ),
+            (
+                "<blockquote cite=\"javascript:alert(1)\">q</blockquote><q cite=\"data:x\">q</q>",
+                &["javascript", "data:", "cite"],
             ),
         ];
         for (input, must_not) in rows {

@@ -63,6 +63,9 @@ pub struct ItemLimits {
     pub max_html_bytes: usize,
     /// Titles longer than this many characters are cut.
     pub max_title_chars: usize,
+    /// Items are no longer normalized after this; the caller, which set
+    /// it, refuses the partial result.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for ItemLimits {
@@ -70,6 +73,7 @@ impl Default for ItemLimits {
         ItemLimits {
             max_html_bytes: 256 * 1024,
             max_title_chars: 500,
+            deadline: None,
         }
     }
 }
@@ -96,13 +100,29 @@ pub fn normalize_feed(raw: RawFeed, now: DateTime<Utc>, limits: &ItemLimits) -> 
     let items = raw
         .items
         .into_iter()
+        .take_while(|_| {
+            limits
+                .deadline
+                .is_none_or(|d| std::time::Instant::now() <= d)
+        })
         .map(|item| normalize_item(item, &base, now, limits))
+        .filter(has_something_to_show)
         .collect();
     ParsedFeed {
         meta,
         items,
         ttl_minutes: raw.ttl_minutes,
     }
+}
+
+/// An item without title, link, summary or content would be an empty
+/// entry: nothing to read, nothing to open. (Its title falls back to the
+/// summary's text, so an empty title means there is no text at all.)
+fn has_something_to_show(item: &Item) -> bool {
+    !item.title.is_empty()
+        || item.link.is_some()
+        || item.summary_html.is_some()
+        || item.content_html.is_some()
 }
 
 /// Normalizes one item against the feed's `base`.
@@ -226,7 +246,8 @@ fn html_of(t: &RawText, base: &Url, max_bytes: usize) -> Option<String> {
         TextKind::Plain => html::escape_text(body),
     };
     let out = out.trim();
-    (!out.is_empty()).then(|| out.to_string())
+    let visible = !html::to_text(out).is_empty() || out.contains("<img");
+    visible.then(|| out.to_string())
 }
 
 /// Cuts to at most `max` characters, at a word boundary when one is near,
@@ -355,6 +376,44 @@ mod tests {
     }
 
     #[test]
+    fn items_with_nothing_to_show_are_dropped() {
+        let raw = |item: RawItem| RawFeed {
+            title: None,
+            id: None,
+            link: None,
+            ttl_minutes: None,
+            items: vec![item],
+            base: base(),
+        };
+        let kept = |item: RawItem| {
+            normalize_feed(raw(item), now(), &ItemLimits::default())
+                .items
+                .len()
+        };
+        let empty = RawItem {
+            guid: Some("g-1".into()),
+            categories: vec!["Politics".into()],
+            title: html("  <i> </i> "),
+            summary: html("<p> </p>"),
+            ..Default::default()
+        };
+        assert_eq!(
+            kept(empty.clone()),
+            0,
+            "guid and categories are not content"
+        );
+        let with = |f: fn(&mut RawItem)| {
+            let mut item = empty.clone();
+            f(&mut item);
+            item
+        };
+        assert_eq!(kept(with(|i| i.title = html("Title"))), 1);
+        assert_eq!(kept(with(|i| i.link = Some("/a".into()))), 1);
+        assert_eq!(kept(with(|i| i.summary = html("<img src=\"/x.jpg\">"))), 1);
+        assert_eq!(kept(with(|i| i.content = html("text"))), 1);
+    }
+
+    #[test]
     fn blank_and_invented_ids_are_none() {
         for id in ["", "   ", "\u{1}feedmill-no-id"] {
             assert_eq!(clean_id(id.to_string()), None, "{id:?}");
@@ -384,6 +443,7 @@ mod tests {
         let limits = ItemLimits {
             max_html_bytes: 1000,
             max_title_chars: 20,
+            deadline: None,
         };
         let raw = RawItem {
             title: html(&"word ".repeat(100)),

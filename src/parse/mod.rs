@@ -17,6 +17,7 @@ mod markup;
 mod repair;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Feed, FeedType, Link, Text};
@@ -37,6 +38,9 @@ pub struct ParseError(pub String);
 pub struct Limits {
     /// Items after this many are ignored.
     pub max_items: usize,
+    /// Per item; its `deadline` is when parsing must have finished: past
+    /// it the document is refused (checked between items, so a slow
+    /// document stops soon after).
     pub item: ItemLimits,
 }
 
@@ -85,7 +89,14 @@ pub fn parse_feed_with(
     } else {
         parse_xml(&text, base_url, limits)?
     };
-    Ok(normalize::normalize_feed(raw, now, &limits.item))
+    let feed = normalize::normalize_feed(raw, now, &limits.item);
+    if limits.item.deadline.is_some_and(|d| Instant::now() > d) {
+        return Err(ParseError(
+            "parsing took longer than the time left for this source ([limits] source_timeout)"
+                .into(),
+        ));
+    }
+    Ok(feed)
 }
 
 fn parse_xml(text: &str, base_url: &Url, limits: &Limits) -> Result<RawFeed, ParseError> {
@@ -114,6 +125,14 @@ fn parse_xml(text: &str, base_url: &Url, limits: &Limits) -> Result<RawFeed, Par
         Root::Other(name) if name.eq_ignore_ascii_case("html") => {
             return Err(ParseError(
                 "the document is an HTML page, not a feed".into(),
+            ));
+        }
+        Root::Other(name) if !plausible_name(name) => {
+            // Binary data can look like an element; its "name" is noise
+            // that would only garble the message.
+            return Err(ParseError(
+                "the document is not a feed: it is neither XML nor JSON (binary or garbled data)"
+                    .into(),
             ));
         }
         Root::Other(name) => {
@@ -174,9 +193,21 @@ fn parse_xml(text: &str, base_url: &Url, limits: &Limits) -> Result<RawFeed, Par
             "feed has more items than the limit; the rest are ignored"
         );
     }
+    if repaired.cut_item {
+        tracing::warn!("the feed ends in the middle of an item; that item is ignored");
+    }
     let item_bases =
         (repaired.item_bases.len() == feed.entries.len()).then_some(&repaired.item_bases);
     Ok(convert(feed, rss_like, doc_base, item_bases))
+}
+
+/// Whether `name` reads like an element name someone wrote (ASCII letters,
+/// digits, `-_.:`, not too long), and so is worth quoting in a message.
+fn plausible_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 fn feed_error(e: feed_rs::parser::ParseFeedError) -> ParseError {

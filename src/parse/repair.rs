@@ -16,7 +16,9 @@
 //!   RSS 2.0; RSS 0.90 and Atom 0.3 namespaces and element names are mapped
 //!   to their successors; Atom `type` values are normalised;
 //! - end tags that do not match are closed or dropped, a truncated document
-//!   is closed, and everything after `max_items` items is cut off.
+//!   is closed (dropping an item it cut off half-way: a title cut to its
+//!   first letter would be stored for ever), and everything after
+//!   `max_items` items is cut off.
 //!
 //! It also records what the normalizer needs and feed-rs does not expose:
 //! the RSS channel link and the xml:base in effect for each item.
@@ -57,6 +59,8 @@ pub(crate) struct Repaired {
     pub root_base: Option<Url>,
     /// Items beyond the limit were cut off.
     pub truncated: bool,
+    /// The document ended inside an item, which was dropped.
+    pub cut_item: bool,
 }
 
 const ATOM03_NS: &str = "http://purl.org/atom/ns#";
@@ -97,6 +101,8 @@ pub(crate) fn repair(src: &str, base: &Url, max_items: usize) -> Repaired {
         items: 0,
         max_items,
         truncated: false,
+        open_item: None,
+        cut_item: false,
         channel_link: None,
         unclosed: Vec::new(),
         doc_base: base,
@@ -111,6 +117,7 @@ pub(crate) fn repair(src: &str, base: &Url, max_items: usize) -> Repaired {
         item_bases: if any_base { s.item_bases } else { Vec::new() },
         root_base: s.root_base,
         truncated: s.truncated,
+        cut_item: s.cut_item,
     }
 }
 
@@ -129,6 +136,10 @@ struct Scanner<'a> {
     items: usize,
     max_items: usize,
     truncated: bool,
+    /// The innermost item being read: the stack depth it was opened at,
+    /// and the lengths of `out` and `item_bases` before it.
+    open_item: Option<(usize, usize, usize)>,
+    cut_item: bool,
     channel_link: Option<String>,
     /// Text elements known to have no end tag after a position: scanning
     /// for it again would make hostile input quadratic.
@@ -160,6 +171,17 @@ impl<'a> Scanner<'a> {
             };
             if self.truncated || matches!(self.root, Root::Other(_)) {
                 break;
+            }
+        }
+        // An item the document ends in is incomplete: drop it rather than
+        // store a title or link cut short (a complete copy comes with the
+        // next poll). Items beyond the limit never reach here.
+        if let Some((depth, out_len, bases)) = self.open_item.take() {
+            if self.stack.len() > depth {
+                self.stack.truncate(depth);
+                self.out.truncate(out_len);
+                self.item_bases.truncate(bases);
+                self.cut_item = true;
             }
         }
         // Close whatever a truncated or cut-off document left open.
@@ -259,6 +281,9 @@ impl<'a> Scanner<'a> {
             let depth = self.stack.len();
             while self.base_stack.last().is_some_and(|(d, _)| *d > depth) {
                 self.base_stack.pop();
+            }
+            if self.open_item.is_some_and(|(d, _, _)| depth <= d) {
+                self.open_item = None;
             }
         }
         after
@@ -372,6 +397,9 @@ impl<'a> Scanner<'a> {
             self.root_base = self.base_stack.last().map(|(_, u)| u.clone());
         }
         if depth > 0 && (local == "item" || local == "entry") {
+            if !self_closing {
+                self.open_item = Some((depth, self.out.len(), self.item_bases.len()));
+            }
             self.item_bases
                 .push(self.base_stack.last().map(|(_, u)| u.clone()));
         }
@@ -631,8 +659,18 @@ mod tests {
         );
         assert_eq!(
             r.xml,
-            "<rss version=\"2.0\"><channel><item><title>1 &lt; 2</title></item><item><title>cut</title></item></channel></rss>"
+            "<rss version=\"2.0\"><channel><item><title>1 &lt; 2</title></item></channel></rss>",
+            "the item the document was cut in is dropped"
         );
+        assert!(r.cut_item);
+        let r = run("<rss version=\"2.0\"><channel><item><title>whole</title></item><title>x");
+        assert_eq!(
+            r.xml,
+            "<rss version=\"2.0\"><channel><item><title>whole</title></item><title>x</title></channel></rss>"
+        );
+        assert!(!r.cut_item);
+        let r = run("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"/b/\"><entry><id>1</id></entry><entry><id>2");
+        assert_eq!(r.item_bases.len(), 1, "the cut entry's base goes with it");
     }
 
     #[test]

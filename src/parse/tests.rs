@@ -411,18 +411,35 @@ fn broken_documents_fail_with_a_message_or_recover() {
         ("{\"hello\": 1}", "not a JSON Feed"),
         ("{not json", "not valid JSON"),
         ("plain text, no markup", "no element"),
+        (
+            "<\u{bd}C 7)\u{d1}\u{b9}Y\u{a9}> \u{1}\u{2}",
+            "binary or garbled",
+        ),
     ];
     for (body, want) in errors {
         let err = parse_feed(body.as_bytes(), None, &base, now()).expect_err(body);
         assert!(err.to_string().contains(want), "{body:?}: {err}");
     }
-    // Truncated mid-item, mismatched end tags, a stray `<` and a NUL byte:
-    // what is there is still read.
+    // Truncated, mismatched end tags, a stray `<` and a NUL byte: what is
+    // there is still read.
     let truncated = b"<rss version=\"2.0\"><channel><title>T</title><item><guid>a</guid><title>First</title></item>\
-                      <item><guid>b</guid><title>Sec\x00ond 1 < 2</b></title><description>cut off her";
+                      <item><guid>b</guid><title>Sec\x00ond 1 < 2</b></title><description>cut off</item><ite";
     let feed = parse_feed(truncated, None, &base, now()).unwrap();
     assert_eq!(feed.items.len(), 2);
     assert_eq!(feed.items[1].title, "Second 1 < 2");
+    // ... except the item the document ends in, which is incomplete.
+    let cut = b"<rss version=\"2.0\"><channel><item><guid>a</guid><title>First</title></item>\
+                <item><guid>b</guid><title>Seco";
+    let feed = parse_feed(cut, None, &base, now()).unwrap();
+    let titles: Vec<_> = feed.items.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(titles, ["First"]);
+    // A document that cannot be parsed in the time left is refused whole.
+    let mut limits = crate::parse::Limits::default();
+    limits.item.deadline = Some(std::time::Instant::now());
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    let err = crate::parse::parse_feed_with(truncated, None, &base, now(), &limits)
+        .expect_err("past its deadline");
+    assert!(err.to_string().contains("source_timeout"), "{err}");
     // A PHP warning printed before the feed.
     let warning = b"<br />\n<b>Warning</b>:  Undefined variable $x in <b>/var/www/feed.php</b> on line <b>3</b><br />\n\
                     <?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>After warning</title></channel></rss>";

@@ -2,7 +2,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -28,7 +28,12 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    fs::create_dir_all(dir)?;
+    // Readable for the web server, writable by no one else, whatever the umask.
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(dir)?;
+    remove_stale_temps(dir, file_name);
     if same_content(path, bytes)? {
         return Ok(false);
     }
@@ -66,6 +71,36 @@ fn write_and_rename(temp: &Path, target: &Path, bytes: &[u8]) -> io::Result<()> 
     file.sync_all()?;
     drop(file);
     fs::rename(temp, target)
+}
+
+/// Removes the temporary files of `file_name` that a killed process left
+/// behind (`.NAME.tmp.PID.N` whose PID is not running), so crashes do not
+/// pile them up. Best effort: a file that cannot be removed stays.
+fn remove_stale_temps(dir: &Path, file_name: &std::ffi::OsStr) {
+    let proc_fs = Path::new("/proc");
+    // Without /proc there is no telling a live writer from a dead one.
+    if !proc_fs.join("self").exists() {
+        return;
+    }
+    let Some(name) = file_name.to_str() else {
+        return;
+    };
+    let prefix = format!(".{name}.tmp.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let entry_name = entry.file_name();
+        let Some(rest) = entry_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !proc_fs.join(pid.to_string()).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Whether `path` exists and holds exactly `bytes`. Reads at most one byte

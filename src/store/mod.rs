@@ -17,12 +17,15 @@ use crate::model::{Entry, FeedMeta, Item};
 mod ident;
 pub mod near;
 mod near_index;
+mod prune;
 mod read;
 mod schema;
 mod write;
 
 #[cfg(test)]
 mod tests;
+
+pub use prune::{PruneStats, Retention};
 
 /// A store failure: one sentence naming the database file (and the source,
 /// when one is involved).
@@ -282,6 +285,21 @@ impl Store {
             .query_row("SELECT COUNT(*) FROM stories", [], |r| r.get::<_, i64>(0))
             .map(|n| n.max(0) as u64)
             .map_err(|e| self.err("cannot count stories", e))
+    }
+
+    /// Deletes stories past `policy`'s age or count, except those in any
+    /// output feed's window (see `prune.rs`), and records when it ran.
+    pub fn prune(
+        &mut self,
+        policy: &Retention,
+        now: DateTime<Utc>,
+    ) -> Result<PruneStats, StoreError> {
+        prune::prune(self, policy, now)
+    }
+
+    /// When [`Store::prune`] last ran on this database, if ever.
+    pub fn last_prune(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        prune::last_prune(self)
     }
 
     /// Re-tags every stored copy when the topic configuration changed since

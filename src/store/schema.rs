@@ -4,6 +4,7 @@
 //! Migrations are append-only: migration N (1-based) brings a database from
 //! `user_version` N-1 to N. Never edit a released migration; add a new one.
 
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::time::Duration;
 
@@ -120,18 +121,29 @@ pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
         StoreError(format!("database {}: {what}: {e}", path.display()))
     };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            StoreError(format!(
-                "database {}: cannot create folder {}: {e}",
-                path.display(),
-                parent.display()
-            ))
-        })?;
+        // Never world-writable, whatever the umask.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(parent)
+            .map_err(|e| {
+                StoreError(format!(
+                    "database {}: cannot create folder {}: {e}",
+                    path.display(),
+                    parent.display()
+                ))
+            })?;
     }
+    create_private(path)?;
     let conn = Connection::open(path).map_err(|e| err("cannot open", e))?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| err("cannot set busy timeout", e))?;
-    // The first statement that reads the file: a non-SQLite file fails here.
+    // The first statement that reads the file: a non-SQLite file fails
+    // here. Auto-vacuum can only be chosen before the first table exists
+    // (and before WAL): on a new database it lets pruning hand freed pages
+    // back (see prune.rs); on an existing one it changes nothing.
+    conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL")
+        .map_err(|e| err("cannot read it as an SQLite database", e))?;
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(|e| err("cannot enable WAL", e))?;
@@ -144,12 +156,61 @@ pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
             "WAL journal mode unavailable; using the rollback journal"
         );
     }
+    // SQLite gives the WAL and shared-memory files the database's mode.
+    restrict(path);
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(|e| err("cannot enable foreign keys", e))?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(|e| err("cannot set synchronous mode", e))?;
     migrate(&conn, path)?;
     Ok(conn)
+}
+
+/// Mode of a new database file (before the umask): it holds everything
+/// fetched and every source's state, for the service and its group only.
+const DB_MODE: u32 = 0o640;
+
+/// Creates the database file, empty, with [`DB_MODE`], unless it exists;
+/// SQLite would create it world-readable.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(DB_MODE)
+        .open(path);
+    match created {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError(format!(
+            "database {}: cannot create the file: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Takes the permissions for others off the database and its journals
+/// (made readable by an older version or by hand). Best effort: a file
+/// owned by someone else is left as it is, with a warning.
+fn restrict(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = Path::new(&name);
+        let Ok(meta) = std::fs::metadata(file) else {
+            continue;
+        };
+        let mode = meta.permissions().mode();
+        if mode & 0o007 == 0 {
+            continue;
+        }
+        let private = std::fs::Permissions::from_mode(mode & !0o007);
+        if let Err(e) = std::fs::set_permissions(file, private) {
+            tracing::warn!(
+                file = %file.display(),
+                "the database can be read by other users and its permissions cannot be changed: {e}"
+            );
+        }
+    }
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<i64> {

@@ -2,6 +2,8 @@
 //! helpers to run the real `feedmill` binary.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -324,4 +326,30 @@ impl Seen {
     pub fn categories(&self) -> BTreeSet<String> {
         self.topics.union(&self.regions).cloned().collect()
     }
+}
+
+/// Every file below `dir` (temporary files included), sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The Atom files below `dir`, sorted.
+pub fn atom_files(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "atom"))
+        .collect()
 }

@@ -2,6 +2,7 @@
 
 mod dedup;
 mod near;
+mod retention;
 mod state;
 
 use chrono::{DateTime, TimeZone, Utc};
