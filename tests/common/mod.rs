@@ -2,6 +2,7 @@
 //! helpers to run the real `feedmill` binary.
 #![allow(dead_code)]
 
+pub mod html_check;
 pub mod raw;
 
 use std::collections::{BTreeSet, HashMap};
