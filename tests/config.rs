@@ -2,19 +2,13 @@
 //! line:column and key), good files with their values, and the contract's
 //! own example.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::time::Duration;
 
-use feedmill::config::{Config, ConfigError};
-
-/// Writes `text` as feedmill.toml in a fresh folder and loads it.
-fn load_text(text: &str) -> (tempfile::TempDir, PathBuf, Result<Config, ConfigError>) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let path = dir.path().join("feedmill.toml");
-    std::fs::write(&path, text).unwrap_or_else(|e| panic!("write: {e}"));
-    let result = Config::load(&path);
-    (dir, path, result)
-}
+use common::{assert_config_errors, load_text};
+use feedmill::config::Config;
 
 const HEAD: &str = "database = \"db.sqlite\"\n[output]\npath = \"out/feed.atom\"\n";
 
@@ -104,23 +98,7 @@ fn bad_configs_name_line_column_and_key() {
         ("a day is too long for http.timeout", format!("{HEAD}[http]\ntimeout = \"2d\"\n"), "5:11", "http.timeout", "limit of 24h"),
         ("a mistake after Cyrillic text", format!("{HEAD}[[topic]]\nname = \"x\"\nkeywords = [\"Вучић\", \"\"]\n"), "6:22", "topic[1].keywords[2]", "must not be empty"),
     ];
-    let mut failures = Vec::new();
-    for (what, text, line_col, key, fragment) in table {
-        let (_dir, path, result) = load_text(text);
-        match result {
-            Ok(_) => failures.push(format!("{what}: accepted")),
-            Err(e) => {
-                let msg = e.to_string();
-                let want = format!("{}:{line_col}: {key}: ", path.display());
-                if !msg.starts_with(&want) || !msg.contains(fragment) || msg.contains('\n') {
-                    failures.push(format!(
-                        "{what}:\n  want prefix {want:?} and {fragment:?}\n  got {msg:?}"
-                    ));
-                }
-            }
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_config_errors(table);
 }
 
 #[test]

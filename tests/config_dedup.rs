@@ -1,19 +1,13 @@
 //! `[dedup]` and topic `regions` in the config: defaults, values, and a
 //! table of mistakes, each named by line:column and key.
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::Duration;
 
-use feedmill::config::{Config, ConfigError, DedupConfig};
+use common::{assert_config_errors, load_text};
+use feedmill::config::{Config, DedupConfig};
 use feedmill::store::near::NearDupSettings;
-
-fn load_text(text: &str) -> (tempfile::TempDir, PathBuf, Result<Config, ConfigError>) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let path = dir.path().join("feedmill.toml");
-    std::fs::write(&path, text).unwrap_or_else(|e| panic!("write: {e}"));
-    let result = Config::load(&path);
-    (dir, path, result)
-}
 
 /// Two sources with regions, so topics may name them.
 const HEAD: &str = "database = \"db.sqlite\"\n[output]\npath = \"out/feed.atom\"\n\
@@ -40,23 +34,7 @@ fn bad_dedup_and_region_settings_name_line_column_and_key() {
         ("topic region of no source", format!("{HEAD}[[topic]]\nname = \"x\"\nkeywords = [\"x\"]\nregions = [\"kosovo\", \"albania\"]\n"), "15:22", "topic[1].regions[2]", "not the region of any source"),
         ("topic regions not a list", format!("{HEAD}[[topic]]\nname = \"x\"\nkeywords = [\"x\"]\nregions = \"kosovo\"\n"), "15:11", "topic[1].regions", "expected a sequence"),
     ];
-    let mut failures = Vec::new();
-    for (what, text, line_col, key, fragment) in table {
-        let (_dir, path, result) = load_text(text);
-        match result {
-            Ok(_) => failures.push(format!("{what}: accepted")),
-            Err(e) => {
-                let msg = e.to_string();
-                let want = format!("{}:{line_col}: {key}: ", path.display());
-                if !msg.starts_with(&want) || !msg.contains(fragment) || msg.contains('\n') {
-                    failures.push(format!(
-                        "{what}:\n  want prefix {want:?} and {fragment:?}\n  got {msg:?}"
-                    ));
-                }
-            }
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_config_errors(table);
 }
 
 #[test]

@@ -354,3 +354,40 @@ pub fn atom_files(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "atom"))
         .collect()
 }
+
+/// Writes `text` as a config file in a new folder and loads it.
+pub fn load_text(
+    text: &str,
+) -> (
+    tempfile::TempDir,
+    PathBuf,
+    Result<feedmill::config::Config, feedmill::config::ConfigError>,
+) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let path = dir.path().join("feedmill.toml");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("write: {e}"));
+    let result = feedmill::config::Config::load(&path);
+    (dir, path, result)
+}
+
+/// Each row (what, config text, "line:col", key, fragment) must be refused
+/// with one line starting `FILE:LINE:COL: KEY: ` and containing `fragment`.
+pub fn assert_config_errors(table: &[(&str, String, &str, &str, &str)]) {
+    let mut failures = Vec::new();
+    for (what, text, line_col, key, fragment) in table {
+        let (_dir, path, result) = load_text(text);
+        match result {
+            Ok(_) => failures.push(format!("{what}: accepted")),
+            Err(e) => {
+                let msg = e.to_string();
+                let want = format!("{}:{line_col}: {key}: ", path.display());
+                if !msg.starts_with(&want) || !msg.contains(fragment) || msg.contains('\n') {
+                    failures.push(format!(
+                        "{what}:\n  want prefix {want:?} and {fragment:?}\n  got {msg:?}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
