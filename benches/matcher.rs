@@ -15,20 +15,9 @@ const ITEMS: usize = 100_000;
 const KEYWORDS: usize = 1_000;
 const TOPICS: usize = 100;
 
-/// xorshift64*: small, deterministic, good enough to pick words.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
-        words[(self.next() % words.len() as u64) as usize]
-    }
-}
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
 
 const ENGLISH: &[&str] = &[
     "the",

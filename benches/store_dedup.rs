@@ -19,16 +19,9 @@ const PER_POLL: usize = 200;
 /// Stories are spread over this many days, so a 72 h window holds ~5,000.
 const DAYS: i64 = 60;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
 
 const WORDS: &[&str] = &[
     "Vučić",
