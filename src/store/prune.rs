@@ -93,6 +93,25 @@ pub(super) fn prune(
         .unwrap_or(i64::MAX);
     let window = i64::try_from(policy.window).unwrap_or(i64::MAX);
 
+    // Finding the feeds' windows ranks every story of every feed; most
+    // prunes (every one of a young database) have nothing past the limits,
+    // which one index range and a count tell.
+    let anything_past: bool = store
+        .conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM stories WHERE updated < ?1 AND first_seen < ?1)
+                 OR (SELECT count(*) FROM stories) > ?2",
+            params![cutoff, max_items],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    if !anything_past {
+        let tx = immediate(&mut store.conn, &path, what)?;
+        record_prune(&tx, now).map_err(err)?;
+        tx.commit().map_err(err)?;
+        return Ok(PruneStats::default());
+    }
+
     // Which stories go is decided once, in one snapshot; they are then
     // deleted in batches. New polls cannot interleave: this connection is
     // the only writer.
@@ -121,12 +140,7 @@ pub(super) fn prune(
     let tx = immediate(&mut store.conn, &path, what)?;
     tx.execute_batch("DROP TABLE temp.prune_keep; DROP TABLE temp.prune_doomed;")
         .map_err(err)?;
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![LAST_PRUNE, ts(now)],
-    )
-    .map_err(err)?;
+    record_prune(&tx, now).map_err(err)?;
     tx.commit().map_err(err)?;
     if stats.stories > 0 {
         // Hands the freed pages back to the file system when the database
@@ -138,6 +152,16 @@ pub(super) fn prune(
             .map_err(err)?;
     }
     Ok(stats)
+}
+
+/// Records that a prune ran at `now`.
+fn record_prune(tx: &Transaction<'_>, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![LAST_PRUNE, ts(now)],
+    )
+    .map(|_| ())
 }
 
 /// Deletes up to `BATCH` doomed stories with everything that refers to them.
