@@ -19,6 +19,13 @@ pub(super) const APPLICATION_ID: i32 = 0x4664_4d6c; // "FdMl"
 /// How long a writer waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Page cache of the connection, in KiB (negative `cache_size` means KiB).
+const CACHE_KIB: i64 = -32 * 1024;
+
+/// Pages (4 KiB) the WAL may hold before a checkpoint: 32 MiB.
+const WAL_CHECKPOINT_PAGES: i64 = 8192;
+const WAL_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
+
 /// The schema, one script per version.
 ///
 /// Dedup rules of the contract live in constraints, not only in code:
@@ -162,6 +169,24 @@ pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
         .map_err(|e| err("cannot enable foreign keys", e))?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(|e| err("cannot set synchronous mode", e))?;
+    // The default 2 MiB page cache holds a fraction of the indexes a poll
+    // touches (story links, near-duplicate keys, topics); every miss is a
+    // read from the file. A fixed bound, so memory does not grow with the
+    // database.
+    conn.pragma_update(None, "cache_size", CACHE_KIB)
+        .map_err(|e| err("cannot set the page cache size", e))?;
+    // A checkpoint copies every page in the WAL back into the database and
+    // syncs it; at SQLite's default (every 1000 pages) a cold poll of many
+    // sources checkpoints the same index pages over and over. The WAL file
+    // is cut back to `WAL_LIMIT_BYTES` after each checkpoint.
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
+        .map_err(|e| err("cannot set the checkpoint interval", e))?;
+    conn.query_row(
+        &format!("PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}"),
+        [],
+        |_| Ok(()),
+    )
+    .map_err(|e| err("cannot set the journal size limit", e))?;
     migrate(&conn, path)?;
     Ok(conn)
 }
