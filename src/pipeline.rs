@@ -10,13 +10,16 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::FutureExt;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, SourceConfig};
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::model::ParsedFeed;
 use crate::parse;
-use crate::store::{PollStats, PruneStats, SourceInfo, SourceState, Store, StoreError, TaggedItem};
+use crate::store::{
+    Batch, PollStats, PruneStats, SourceInfo, SourceState, Store, StoreError, TaggedItem,
+};
 use crate::topics::Matcher;
 
 /// A failing source is still tried at least once a day: feeds come back, and
@@ -26,6 +29,10 @@ const BACKOFF_MAX: Duration = Duration::from_secs(24 * 60 * 60);
 /// How often old stories are pruned (`[retention]`): the database grows
 /// by a few hundred stories an hour at most, so hourly is plenty.
 const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// At most this many sources' results go into one write transaction, so
+/// one commit never holds hundreds of polls (and the WAL stays small).
+const BATCH_SOURCES: usize = 64;
 
 /// What happened to one source in a cycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,69 +232,88 @@ impl Pipeline {
             in_flight.push(self.fetch_and_parse(source.clone(), state));
         }
         let mut report = CycleReport::default();
-        while let Some((source, result, elapsed)) = in_flight.next().await {
-            let now = Utc::now();
-            let outcome = match result {
-                Polled::NotModified { fresh_until } => {
-                    let hold = self.cache_hold(fresh_until, None, now);
-                    store.record_unchanged(&source.name, None, hold, now)?;
-                    PollOutcome::Unchanged
+        while let Some(first) = in_flight.next().await {
+            // Every result that is ready goes into one transaction: a commit
+            // costs more than the rows of a typical poll (see store/batch.rs).
+            let mut ready = vec![first];
+            while ready.len() < BATCH_SOURCES {
+                match in_flight.next().now_or_never() {
+                    Some(Some(done)) => ready.push(done),
+                    _ => break,
                 }
-                Polled::SameBody {
-                    validators,
-                    fresh_until,
-                } => {
-                    let hold = self.cache_hold(fresh_until, None, now);
-                    store.record_unchanged(&source.name, Some(&validators), hold, now)?;
-                    PollOutcome::Unchanged
-                }
-                Polled::Parsed(parsed) => {
-                    let hold = self.cache_hold(parsed.fresh_until, parsed.feed.ttl_minutes, now);
-                    let stats = store.record_fetched(
-                        &source.name,
-                        &parsed.feed.meta,
-                        &parsed.validators,
-                        &parsed.body_hash,
-                        parsed.redirected_to.as_deref(),
-                        &parsed.items,
-                        hold,
-                        now,
-                    )?;
-                    PollOutcome::Stored(stats)
-                }
-                Polled::Failed {
-                    message,
-                    retry_after,
-                } => {
-                    let previous = store
-                        .source_state(&source.name)?
-                        .map(|s| s.consecutive_failures)
-                        .unwrap_or(0);
-                    let interval = schedule_interval(&self.config, &source, now);
-                    let not_before =
-                        retry_after.unwrap_or_else(|| now + backoff(previous + 1, interval));
-                    store.record_failure(&source.name, &message, Some(not_before), now)?;
-                    PollOutcome::Failed(message)
-                }
-            };
-            let done = SourceReport {
-                name: source.name.clone(),
-                url: source.url.to_string(),
-                outcome,
-                elapsed,
-            };
-            on_done(&done);
-            report.sources.push(done);
+            }
+            let mut batch = store.batch()?;
+            let mut done = Vec::with_capacity(ready.len());
+            for polled in ready {
+                done.push(self.record(&mut batch, polled)?);
+            }
+            batch.commit()?;
+            for d in done {
+                on_done(&d);
+                report.sources.push(d);
+            }
         }
         report.sources.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(report)
     }
 
-    async fn fetch_and_parse(
-        &self,
-        source: SourceConfig,
-        state: SourceState,
-    ) -> (SourceConfig, Polled, Duration) {
+    /// Writes one source's result into `batch`.
+    fn record(&self, batch: &mut Batch<'_>, done: Done) -> Result<SourceReport, StoreError> {
+        let Done {
+            source,
+            polled,
+            elapsed,
+            failures_before,
+        } = done;
+        let now = Utc::now();
+        let outcome = match polled {
+            Polled::NotModified { fresh_until } => {
+                let hold = self.cache_hold(fresh_until, None, now);
+                batch.record_unchanged(&source.name, None, hold, now)?;
+                PollOutcome::Unchanged
+            }
+            Polled::SameBody {
+                validators,
+                fresh_until,
+            } => {
+                let hold = self.cache_hold(fresh_until, None, now);
+                batch.record_unchanged(&source.name, Some(&validators), hold, now)?;
+                PollOutcome::Unchanged
+            }
+            Polled::Parsed(parsed) => {
+                let hold = self.cache_hold(parsed.fresh_until, parsed.feed.ttl_minutes, now);
+                let stats = batch.record_fetched(
+                    &source.name,
+                    &parsed.feed.meta,
+                    &parsed.validators,
+                    &parsed.body_hash,
+                    parsed.redirected_to.as_deref(),
+                    &parsed.items,
+                    hold,
+                    now,
+                )?;
+                PollOutcome::Stored(stats)
+            }
+            Polled::Failed {
+                message,
+                retry_after,
+            } => {
+                let interval = schedule_interval(&self.config, &source, now);
+                let not_before =
+                    retry_after.unwrap_or_else(|| now + backoff(failures_before + 1, interval));
+                batch.record_failure(&source.name, &message, Some(not_before), now)?;
+                PollOutcome::Failed(message)
+            }
+        };
+        Ok(SourceReport {
+            name: source.name,
+            url: source.url.to_string(),
+            outcome,
+            elapsed,
+        })
+    }
+
+    async fn fetch_and_parse(&self, source: SourceConfig, state: SourceState) -> Done {
         let started = std::time::Instant::now();
         let polled = match self.fetcher.fetch(&source.url, &state.validators).await {
             Err(e) => Polled::Failed {
@@ -356,8 +382,22 @@ impl Pipeline {
                 }
             }
         };
-        (source, polled, started.elapsed())
+        Done {
+            source,
+            polled,
+            elapsed: started.elapsed(),
+            failures_before: state.consecutive_failures,
+        }
     }
+}
+
+/// A source fetched (and parsed), ready to be written.
+struct Done {
+    source: SourceConfig,
+    polled: Polled,
+    elapsed: Duration,
+    /// Consecutive failures before this poll, for the backoff.
+    failures_before: u32,
 }
 
 enum Polled {

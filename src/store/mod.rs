@@ -14,6 +14,7 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use crate::fetch::Validators;
 use crate::model::{Entry, FeedMeta, Item};
 
+mod batch;
 mod ident;
 pub mod near;
 mod near_index;
@@ -25,6 +26,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+pub use batch::Batch;
 pub use prune::{PruneStats, Retention};
 
 /// A store failure: one sentence naming the database file (and the source,
@@ -182,6 +184,11 @@ impl Store {
         read::source_states(self, None)
     }
 
+    /// A write transaction for several polls at once (see [`Batch`]).
+    pub fn batch(&mut self) -> Result<Batch<'_>, StoreError> {
+        Batch::begin(self)
+    }
+
     /// A 200 whose body was parsed: stores the items (dedup rules 1-3), the
     /// feed's metadata, the validators and body hash, and marks the attempt a
     /// success; all in one transaction. `not_before` holds the next poll back
@@ -198,19 +205,19 @@ impl Store {
         not_before: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<PollStats, StoreError> {
-        write::record_fetched(
-            self,
-            write::Fetched {
-                source,
-                meta,
-                validators,
-                body_hash,
-                redirected_to,
-                items,
-                not_before,
-                now,
-            },
-        )
+        let mut batch = self.batch()?;
+        let stats = batch.record_fetched(
+            source,
+            meta,
+            validators,
+            body_hash,
+            redirected_to,
+            items,
+            not_before,
+            now,
+        )?;
+        batch.commit()?;
+        Ok(stats)
     }
 
     /// A 304, or a 200 whose body hash equals the last one: a success that
@@ -223,30 +230,9 @@ impl Store {
         not_before: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let what = format!("cannot record the poll of source {source:?}");
-        let tx = immediate(&mut self.conn, &self.path, &what)?;
-        let now = ts(now);
-        let not_before = not_before.map(ts);
-        let n = match validators {
-            Some(v) => tx.execute(
-                "UPDATE sources SET etag = ?2, last_modified = ?3, last_attempt = ?4,
-                    last_success = ?4, last_error = NULL, consecutive_failures = 0,
-                    not_before = ?5
-                 WHERE name = ?1",
-                params![source, v.etag, v.last_modified, now, not_before],
-            ),
-            None => tx.execute(
-                "UPDATE sources SET last_attempt = ?2, last_success = ?2, last_error = NULL,
-                    consecutive_failures = 0, not_before = ?3
-                 WHERE name = ?1",
-                params![source, now, not_before],
-            ),
-        }
-        .map_err(|e| db_err(&self.path, &what, e))?;
-        if n == 0 {
-            return Err(unknown_source(&self.path, source));
-        }
-        tx.commit().map_err(|e| db_err(&self.path, &what, e))
+        let batch = self.batch()?;
+        batch.record_unchanged(source, validators, not_before, now)?;
+        batch.commit()
     }
 
     /// A failed attempt: error text, one more consecutive failure, and the
@@ -258,20 +244,9 @@ impl Store {
         not_before: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let what = format!("cannot record the failure of source {source:?}");
-        let tx = immediate(&mut self.conn, &self.path, &what)?;
-        let n = tx
-            .execute(
-                "UPDATE sources SET last_attempt = ?2, last_error = ?3,
-                    consecutive_failures = consecutive_failures + 1, not_before = ?4
-                 WHERE name = ?1",
-                params![source, ts(now), error, not_before.map(ts)],
-            )
-            .map_err(|e| db_err(&self.path, &what, e))?;
-        if n == 0 {
-            return Err(unknown_source(&self.path, source));
-        }
-        tx.commit().map_err(|e| db_err(&self.path, &what, e))
+        let batch = self.batch()?;
+        batch.record_failure(source, error, not_before, now)?;
+        batch.commit()
     }
 
     /// The newest `limit` entries of a feed, newest first (by `updated`, then uid).

@@ -69,6 +69,16 @@ pub(super) fn index_copy(
 ) -> rusqlite::Result<()> {
     tx.prepare_cached("DELETE FROM near_keys WHERE copy_id = ?1")?
         .execute([copy_id])?;
+    index_new_copy(tx, copy_id, sig, at)
+}
+
+/// Adds the index rows of a copy that has none yet (just inserted).
+pub(super) fn index_new_copy(
+    tx: &Transaction<'_>,
+    copy_id: i64,
+    sig: &Signature,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     let at = ts(at);
     let mut insert = tx
         .prepare_cached("INSERT OR IGNORE INTO near_keys (key, at, copy_id) VALUES (?1, ?2, ?3)")?;

@@ -34,20 +34,22 @@ pub(super) struct Fetched<'a> {
     pub now: DateTime<Utc>,
 }
 
-pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollStats, StoreError> {
-    let path = store.path.as_path();
+/// Stores one poll inside `tx`; returns what changed and how many new
+/// copies joined a story already stored.
+pub(super) fn record_fetched(
+    tx: &Transaction<'_>,
+    path: &Path,
+    near: &NearDupSettings,
+    f: Fetched<'_>,
+) -> Result<(PollStats, u64), StoreError> {
     let what = format!("cannot store the poll of source {:?}", f.source);
-    let tx = immediate(&mut store.conn, path, &what)?;
     let source_id: i64 = tx
-        .query_row("SELECT id FROM sources WHERE name = ?1", [f.source], |r| {
-            r.get(0)
-        })
-        .optional()
+        .prepare_cached("SELECT id FROM sources WHERE name = ?1")
+        .and_then(|mut st| st.query_row([f.source], |r| r.get(0)).optional())
         .map_err(|e| db_err(path, &what, e))?
         .ok_or_else(|| unknown_source(path, f.source))?;
 
     let now = item_date(Some(f.now)).unwrap_or(f.now);
-    let near = &store.near;
     let mut stats = PollStats::default();
     let mut merged = 0;
     let mut seen = HashSet::new();
@@ -82,10 +84,10 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
             .map_err(err)?;
         match existing {
             Some(old) if old.hash == row.hash => {
-                sync_topics(&tx, old.id, &row.topics).map_err(err)?;
+                sync_topics(tx, old.id, &row.topics).map_err(err)?;
                 stats.unchanged += 1;
             }
-            Some(old) if !visible_change(&tx, old.id, &row).map_err(err)? => {
+            Some(old) if !visible_change(tx, old.id, &row).map_err(err)? => {
                 // Only what readers do not see (categories, match text)
                 // changed: kept current for tagging, but the entry is not
                 // newer; re-rendered only if its topics moved.
@@ -102,7 +104,7 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
                     ])
                 })
                 .map_err(err)?;
-                if sync_topics(&tx, old.id, &row.topics).map_err(err)? {
+                if sync_topics(tx, old.id, &row.topics).map_err(err)? {
                     stats.updated += 1;
                 } else {
                     stats.unchanged += 1;
@@ -110,7 +112,7 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
             }
             Some(old) => {
                 let old_updated = parse_opt_ts(path, "copies.updated", old.updated.clone())?;
-                update_copy(&tx, &old, old_updated, &row, canon.as_deref(), now).map_err(err)?;
+                update_copy(tx, &old, old_updated, &row, canon.as_deref(), now).map_err(err)?;
                 stats.updated += 1;
             }
             None => {
@@ -122,7 +124,7 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
                     canon,
                     now,
                 };
-                if insert_copy(&tx, path, new, near)? {
+                if insert_copy(tx, path, new, near)? {
                     merged += 1;
                 }
                 stats.new += 1;
@@ -130,12 +132,14 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
         }
     }
 
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE sources SET etag = ?2, last_modified = ?3, body_hash = ?4, redirected_to = ?5,
             feed_title = ?6, feed_id = ?7, feed_link = ?8, last_attempt = ?9,
             last_success = ?9, last_error = NULL, consecutive_failures = 0, not_before = ?10
          WHERE id = ?1",
-        params![
+    )
+    .and_then(|mut st| {
+        st.execute(params![
             source_id,
             f.validators.etag,
             f.validators.last_modified,
@@ -146,12 +150,10 @@ pub(super) fn record_fetched(store: &mut Store, f: Fetched<'_>) -> Result<PollSt
             f.meta.link,
             ts(now),
             f.not_before.map(ts),
-        ],
-    )
+        ])
+    })
     .map_err(|e| db_err(path, &what, e))?;
-    tx.commit().map_err(|e| db_err(path, &what, e))?;
-    store.merged += merged;
-    Ok(stats)
+    Ok((stats, merged))
 }
 
 /// A stored copy found by (source, identity).
@@ -329,8 +331,9 @@ fn insert_copy(
             .and_then(|mut st| st.execute(params![story_id, copy_id]))
             .map_err(err)?;
     }
-    near_index::index_copy(tx, copy_id, &sig, at).map_err(err)?;
-    sync_topics(tx, copy_id, &row.topics).map_err(err)?;
+    // A new copy has no index rows or topics to replace yet.
+    near_index::index_new_copy(tx, copy_id, &sig, at).map_err(err)?;
+    insert_topics(tx, copy_id, &row.topics).map_err(err)?;
     Ok(!created)
 }
 
@@ -502,12 +505,18 @@ fn sync_topics(tx: &Transaction<'_>, copy_id: i64, topics: &[String]) -> rusqlit
     }
     tx.prepare_cached("DELETE FROM copy_topics WHERE copy_id = ?1")?
         .execute([copy_id])?;
+    insert_topics(tx, copy_id, topics)?;
+    Ok(true)
+}
+
+/// Adds `topics` to a copy that has none.
+fn insert_topics(tx: &Transaction<'_>, copy_id: i64, topics: &[String]) -> rusqlite::Result<()> {
     let mut insert =
         tx.prepare_cached("INSERT OR IGNORE INTO copy_topics (copy_id, topic) VALUES (?1, ?2)")?;
     for t in topics {
         insert.execute(params![copy_id, t])?;
     }
-    Ok(true)
+    Ok(())
 }
 
 pub(super) fn retag_if_changed(
