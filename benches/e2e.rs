@@ -37,6 +37,9 @@ mod corpus;
 #[path = "common/server.rs"]
 mod server;
 
+#[path = "common/mode.rs"]
+mod mode;
+
 /// The private first argument that makes this binary the measuring helper.
 const MEASURE_CHILD: &str = "--measure-child";
 
@@ -166,28 +169,6 @@ fn median<T: Copy + Ord>(mut v: Vec<T>) -> T {
     v[v.len() / 2]
 }
 
-/// The config of one run: every feed of the corpus as a source, three topics.
-fn config_text(corpus: &corpus::Corpus, base: &str) -> String {
-    // A stalled request shows as a failed source (and short counts) after
-    // 20 s, rather than dominating the run.
-    let mut text = String::from(
-        "database = \"feedmill.db\"\n[http]\ntimeout = \"20s\"\n\
-         # One host serves every feed here; real sources spread over many hosts.\n\
-         concurrency = 32\nper_host = 32\n\
-         [output]\npath = \"public/feed.atom\"\nmax_entries = 500\n\
-         [[topic]]\nname = \"energy\"\nkeywords = [\"energy\", \"energjia\", \"energija\", \"struja\"]\n\
-         [[topic]]\nname = \"elections\"\nkeywords = [\"elections\", \"zgjedhjet\", \"izbori\"]\n\
-         [[topic]]\nname = \"defense\"\nkeywords = [\"NATO\", \"KFOR\", \"army\"]\n",
-    );
-    for (i, (path, ..)) in corpus.feeds.iter().enumerate() {
-        text.push_str(&format!(
-            "[[source]]\nname = \"outlet {i}\"\nurl = \"{base}{path}\"\nregion = \"{}\"\n",
-            ["kosovo", "albania", "serbia", "bosnia"][i % 4]
-        ));
-    }
-    text
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some(MEASURE_CHILD) {
@@ -197,8 +178,10 @@ fn main() {
         };
         std::process::exit(measure_child(rest));
     }
-    // `cargo bench` passes `--bench`; `cargo test --benches` would too: skip there.
-    if args.iter().any(|a| a == "--list" || a == "--test") {
+    // Only `cargo bench` measures: `cargo test --benches` runs this with
+    // no argument, and it would take minutes.
+    if !mode::measuring() {
+        println!("e2e: not run as a test (use `cargo bench --bench e2e`)");
         return;
     }
     let sizes: Vec<usize> = std::env::var("FEEDMILL_BENCH_N")
@@ -232,7 +215,8 @@ fn main() {
         for _ in 0..runs.max(1) {
             let dir = tempfile::tempdir().expect("tempdir");
             let config = dir.path().join("feedmill.toml");
-            std::fs::write(&config, config_text(&corpus, &server.base)).expect("write config");
+            std::fs::write(&config, corpus::config_toml(&corpus, &server.base))
+                .expect("write config");
             cold.push(run_once(&config));
             let after_cold = counts(dir.path());
             warm.push(run_once(&config));
