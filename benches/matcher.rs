@@ -11,13 +11,18 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use feedmill::config::TopicConfig;
 use feedmill::topics::{fold, Matcher};
 
+/// Items generated under `cargo bench`; `cargo test --benches` takes 2,000.
 const ITEMS: usize = 100_000;
+const TEST_ITEMS: usize = 2_000;
 const KEYWORDS: usize = 1_000;
 const TOPICS: usize = 100;
 
 #[path = "common/rng.rs"]
 mod rng;
 use rng::Rng;
+
+#[path = "common/mode.rs"]
+mod mode;
 
 const ENGLISH: &[&str] = &[
     "the",
@@ -226,9 +231,9 @@ fn sentence(rng: &mut Rng, vocab: &[Vec<String>], words: usize, out: &mut String
 }
 
 /// Title, summary and categories, as `Item::match_text` holds them.
-fn items(vocab: &[Vec<String>]) -> Vec<String> {
+fn items(vocab: &[Vec<String>], count: usize) -> Vec<String> {
     let mut rng = Rng(0x5eed_f00d_1234_5678);
-    (0..ITEMS)
+    (0..count)
         .map(|_| {
             let mut s = String::with_capacity(700);
             let n = 8 + (rng.next() % 7) as usize;
@@ -298,7 +303,9 @@ fn topics(vocab: &[Vec<String>]) -> Vec<TopicConfig> {
 
 fn bench(c: &mut Criterion) {
     let vocab = vocabulary(&mut Rng(0x0bad_cafe_f00d_d00d));
-    let items = items(&vocab);
+    let count = if mode::measuring() { ITEMS } else { TEST_ITEMS };
+    let items = items(&vocab, count);
+    let k = count / 1000;
     let topics = topics(&vocab);
     let matcher = Matcher::new(&topics).unwrap_or_else(|e| panic!("{e}"));
     let mut buf = String::new();
@@ -312,17 +319,17 @@ fn bench(c: &mut Criterion) {
         tags += t;
     }
     println!(
-        "{ITEMS} items, {:.1} MB of text ({:.1} MB folded), {KEYWORDS} keywords in {TOPICS} topics; \
+        "{count} items, {:.1} MB of text ({:.1} MB folded), {KEYWORDS} keywords in {TOPICS} topics; \
          {tagged} items get a topic, {:.2} topics per item",
         input as f64 / 1e6,
         folded as f64 / 1e6,
-        tags as f64 / ITEMS as f64
+        tags as f64 / count as f64
     );
 
     let mut group = c.benchmark_group("matcher");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(folded));
-    group.bench_function("fold 100k items", |b| {
+    group.bench_function(format!("fold {k}k items"), |b| {
         let mut buf = String::new();
         b.iter(|| {
             for text in &items {
@@ -339,7 +346,7 @@ fn bench(c: &mut Criterion) {
             f
         })
         .collect();
-    group.bench_function("match 100k folded items", |b| {
+    group.bench_function(format!("match {k}k folded items"), |b| {
         b.iter(|| {
             let mut n = 0usize;
             for text in &folded_items {
@@ -348,7 +355,7 @@ fn bench(c: &mut Criterion) {
             black_box(n)
         })
     });
-    group.bench_function("topics 100k items (fold + match)", |b| {
+    group.bench_function(format!("topics {k}k items (fold + match)"), |b| {
         b.iter(|| {
             let mut n = 0usize;
             for text in &items {

@@ -14,7 +14,10 @@ use feedmill::model::{FeedMeta, Item};
 use feedmill::store::near::NearDupSettings;
 use feedmill::store::{SourceInfo, Store, TaggedItem};
 
+/// Stories stored under `cargo bench`; `cargo test --benches` stores 2,000
+/// in a temporary folder instead of the kept database.
 const STORIES: usize = 100_000;
+const TEST_STORIES: usize = 2_000;
 const PER_POLL: usize = 200;
 /// Stories are spread over this many days, so a 72 h window holds ~5,000.
 const DAYS: i64 = 60;
@@ -22,6 +25,9 @@ const DAYS: i64 = 60;
 #[path = "common/rng.rs"]
 mod rng;
 use rng::Rng;
+
+#[path = "common/mode.rs"]
+mod mode;
 
 const WORDS: &[&str] = &[
     "Vučić",
@@ -107,7 +113,14 @@ fn poll(store: &mut Store, source: &str, items: &[TaggedItem], now: DateTime<Utc
 }
 
 fn bench(c: &mut Criterion) {
-    let dir = std::env::temp_dir().join("feedmill-bench-store-dedup");
+    let measuring = mode::measuring();
+    let stories = if measuring { STORIES } else { TEST_STORIES };
+    let scratch = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = if measuring {
+        std::env::temp_dir().join("feedmill-bench-store-dedup")
+    } else {
+        scratch.path().to_path_buf()
+    };
     let path = dir.join("feedmill.db");
     let start = Utc
         .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
@@ -130,10 +143,10 @@ fn bench(c: &mut Criterion) {
         ])
         .unwrap_or_else(|e| panic!("{e}"));
     let have = store.story_count().unwrap_or(0) as usize;
-    if have < STORIES {
+    if have < stories {
         let mut rng = Rng(0x1234_5678_9abc_def1 ^ have as u64);
-        let step = TimeDelta::seconds(DAYS * 86_400 / STORIES as i64);
-        for chunk in (have..STORIES).collect::<Vec<_>>().chunks(1_000) {
+        let step = TimeDelta::seconds(DAYS * 86_400 / stories as i64);
+        for chunk in (have..stories).collect::<Vec<_>>().chunks(1_000) {
             let items: Vec<TaggedItem> = chunk
                 .iter()
                 .map(|&i| item(&mut rng, i, start + step * i as i32))
@@ -156,7 +169,8 @@ fn bench(c: &mut Criterion) {
             ..NearDupSettings::default()
         });
         let name = format!(
-            "poll of 200 new items into 100k stories, near-duplicates {}",
+            "poll of 200 new items into {}k stories, near-duplicates {}",
+            stories / 1000,
             if near { "on" } else { "off" }
         );
         group.bench_function(name, |b| {
