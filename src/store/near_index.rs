@@ -11,13 +11,13 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::ident::plain_text;
 use super::near::{score, NearDupSettings, Signature};
-use super::{db_err, parse_ts, ts, StoreError};
+use super::{db_err, parse_ts, StoreError};
 
 /// Key in `meta` of the index rules the stored keys were made with. Bump
 /// [`INDEX_VERSION`] when folding or [`Signature::index_keys`] changes:
 /// the index is then rebuilt when the store is opened.
 const INDEX_META: &str = "near_index_version";
-const INDEX_VERSION: &str = "1";
+const INDEX_VERSION: &str = "2";
 
 /// Postings read per key, newest first within the window: bounds the work
 /// per item when a word (a country's name) is in every other title.
@@ -79,13 +79,25 @@ pub(super) fn index_new_copy(
     sig: &Signature,
     at: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
-    let at = ts(at);
+    let at = at.timestamp();
     let mut insert = tx
         .prepare_cached("INSERT OR IGNORE INTO near_keys (key, at, copy_id) VALUES (?1, ?2, ?3)")?;
     for key in sig.index_keys() {
-        insert.execute(params![key, at, copy_id])?;
+        insert.execute(params![key_hash(&key), at, copy_id])?;
     }
     Ok(())
+}
+
+/// The stored form of an index key: 64 bits of FNV-1a, stable across
+/// versions (the index outlives the binary). A collision only adds a
+/// candidate, which is then scored like any other.
+fn key_hash(key: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
 }
 
 /// The story an item is a near-duplicate of, if any: the best-scoring
@@ -113,19 +125,23 @@ pub(super) fn find_story(
         .checked_add_signed(window)
         .unwrap_or(DateTime::<Utc>::MAX_UTC);
     let (keys, min_shared) = sig.lookup_keys();
-    let mut shared: HashMap<i64, (usize, String)> = HashMap::new();
+    let mut shared: HashMap<i64, (usize, i64)> = HashMap::new();
     {
+        // The limit is part of the text: a bound LIMIT made SQLite prepare
+        // the statement again on every run.
         let mut postings = tx
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT copy_id, at FROM near_keys
-                  WHERE key = ?1 AND at BETWEEN ?2 AND ?3
-                  ORDER BY at DESC LIMIT ?4",
-            )
+                  WHERE key = ?1 AND at >= ?2 AND at <= ?3
+                  ORDER BY at DESC LIMIT {POSTINGS_PER_KEY}"
+            ))
             .map_err(err)?;
+        // Whole seconds, rounded outwards: `score` checks the exact gap.
+        let (lo, hi) = (lo.timestamp(), hi.timestamp().saturating_add(1));
         for key in &keys {
             let rows = postings
-                .query_map(params![key, ts(lo), ts(hi), POSTINGS_PER_KEY], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                .query_map(params![key_hash(key), lo, hi], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
                 })
                 .map_err(err)?;
             for row in rows {
@@ -136,7 +152,7 @@ pub(super) fn find_story(
     }
     // A copy sharing fewer keys cannot reach any useful threshold (see
     // `lookup_keys`); skipping it saves loading and folding its text.
-    let mut candidates: Vec<(i64, usize, String)> = shared
+    let mut candidates: Vec<(i64, usize, i64)> = shared
         .into_iter()
         .filter(|(_, (n, _))| *n >= min_shared)
         .map(|(id, (n, at))| (id, n, at))
@@ -172,7 +188,9 @@ pub(super) fn find_story(
         if same_source {
             continue;
         }
-        let copy_at = parse_ts(path, "near_keys.at", &copy_at)?;
+        let Some(copy_at) = DateTime::<Utc>::from_timestamp(copy_at, 0) else {
+            continue;
+        };
         let gap = (at - copy_at)
             .abs()
             .to_std()

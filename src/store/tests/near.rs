@@ -481,10 +481,10 @@ fn candidate_lookup_uses_the_index() {
         .conn
         .prepare(
             "EXPLAIN QUERY PLAN SELECT copy_id, at FROM near_keys
-              WHERE key = ?1 AND at BETWEEN ?2 AND ?3 ORDER BY at DESC LIMIT ?4",
+              WHERE key = ?1 AND at >= ?2 AND at <= ?3 ORDER BY at DESC LIMIT 200",
         )
         .unwrap()
-        .query_map(["koso", "a", "b", "1"], |r| r.get::<_, String>(3))
+        .query_map([1i64, 2, 3], |r| r.get::<_, String>(3))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
