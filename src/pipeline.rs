@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use futures_util::FutureExt;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, SourceConfig};
@@ -30,9 +29,13 @@ const BACKOFF_MAX: Duration = Duration::from_secs(24 * 60 * 60);
 /// by a few hundred stories an hour at most, so hourly is plenty.
 const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
-/// At most this many sources' results go into one write transaction, so
-/// one commit never holds hundreds of polls (and the WAL stays small).
-const BATCH_SOURCES: usize = 64;
+/// Bounds of one write transaction of a cycle: sources and items in it, and
+/// how long results are gathered before writing. A commit re-writes every
+/// index page the polls touched, so fewer, larger commits cost far less
+/// than one per source; the bounds keep the WAL and the delay small.
+const BATCH_SOURCES: usize = 256;
+const BATCH_ITEMS: usize = 10_000;
+const BATCH_WAIT: Duration = Duration::from_millis(100);
 
 /// What happened to one source in a cycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,10 +238,18 @@ impl Pipeline {
         while let Some(first) = in_flight.next().await {
             // Every result that is ready goes into one transaction: a commit
             // costs more than the rows of a typical poll (see store/batch.rs).
+            // Results are gathered for a short while (or until the batch is
+            // large) before writing: no transaction is open while waiting, so
+            // the cycle stays cancel-safe.
+            let deadline = tokio::time::Instant::now() + BATCH_WAIT;
+            let mut items = first.items();
             let mut ready = vec![first];
-            while ready.len() < BATCH_SOURCES {
-                match in_flight.next().now_or_never() {
-                    Some(Some(done)) => ready.push(done),
+            while ready.len() < BATCH_SOURCES && items < BATCH_ITEMS {
+                match tokio::time::timeout_at(deadline, in_flight.next()).await {
+                    Ok(Some(done)) => {
+                        items += done.items();
+                        ready.push(done);
+                    }
                     _ => break,
                 }
             }
@@ -387,6 +398,16 @@ impl Pipeline {
             polled,
             elapsed: started.elapsed(),
             failures_before: state.consecutive_failures,
+        }
+    }
+}
+
+impl Done {
+    /// Items to write.
+    fn items(&self) -> usize {
+        match &self.polled {
+            Polled::Parsed(p) => p.items.len(),
+            _ => 0,
         }
     }
 }

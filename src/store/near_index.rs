@@ -19,9 +19,13 @@ use super::{db_err, parse_ts, StoreError};
 const INDEX_META: &str = "near_index_version";
 const INDEX_VERSION: &str = "2";
 
-/// Postings read per key, newest first within the window: bounds the work
-/// per item when a word (a country's name) is in every other title.
-const POSTINGS_PER_KEY: i64 = 200;
+/// Postings read per key, newest first within the window, are at most 200
+/// (in [`POSTINGS_SQL`]): that bounds the work per item when a word (a
+/// country's name) is in every other title.
+/// A key's postings within a time window, newest first (see `find_story`).
+pub(super) const POSTINGS_SQL: &str = "SELECT copy_id, at FROM near_keys
+  WHERE key = ?1 AND at >= ?2 AND at <= ?3 LIMIT 200";
+
 /// Copies scored per item, those sharing the most keys first.
 const CANDIDATES: usize = 16;
 
@@ -127,15 +131,11 @@ pub(super) fn find_story(
     let (keys, min_shared) = sig.lookup_keys();
     let mut shared: HashMap<i64, (usize, i64)> = HashMap::new();
     {
-        // The limit is part of the text: a bound LIMIT made SQLite prepare
-        // the statement again on every run.
-        let mut postings = tx
-            .prepare_cached(&format!(
-                "SELECT copy_id, at FROM near_keys
-                  WHERE key = ?1 AND at >= ?2 AND at <= ?3
-                  ORDER BY at DESC LIMIT {POSTINGS_PER_KEY}"
-            ))
-            .map_err(err)?;
+        // Newest first without ORDER BY: the primary key holds `at`
+        // descending, and SQLite re-prepared this statement on every run
+        // (its costliest step in a cold poll) whenever it had an ORDER BY.
+        // `candidate_lookup_uses_the_index` checks the plan.
+        let mut postings = tx.prepare_cached(POSTINGS_SQL).map_err(err)?;
         // Whole seconds, rounded outwards: `score` checks the exact gap.
         let (lo, hi) = (lo.timestamp(), hi.timestamp().saturating_add(1));
         for key in &keys {

@@ -129,7 +129,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
         key     INTEGER NOT NULL,
         at      INTEGER NOT NULL,
         copy_id INTEGER NOT NULL REFERENCES copies(id),
-        PRIMARY KEY (key, at, copy_id)
+        PRIMARY KEY (key, at DESC, copy_id)
     ) WITHOUT ROWID;
     CREATE INDEX near_keys_copy ON near_keys(copy_id);
     DELETE FROM meta WHERE key = 'near_index_version';

@@ -477,21 +477,52 @@ fn a_version_1_database_gets_its_index_built_on_open() {
 #[test]
 fn candidate_lookup_uses_the_index() {
     let (_d, store) = open_temp();
+    let sql = format!(
+        "EXPLAIN QUERY PLAN {}",
+        super::super::near_index::POSTINGS_SQL
+    );
     let plan: Vec<String> = store
         .conn
-        .prepare(
-            "EXPLAIN QUERY PLAN SELECT copy_id, at FROM near_keys
-              WHERE key = ?1 AND at >= ?2 AND at <= ?3 ORDER BY at DESC LIMIT 200",
-        )
+        .prepare(&sql)
         .unwrap()
         .query_map([1i64, 2, 3], |r| r.get::<_, String>(3))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
     let plan = plan.join("; ");
+    // By the primary key (key, at DESC, copy_id): newest postings first,
+    // with no sort.
     assert!(
         plan.contains("SEARCH near_keys USING PRIMARY KEY (key=? AND at>? AND at<?)"),
         "{plan}"
     );
     assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+}
+
+#[test]
+fn postings_come_newest_first() {
+    let (_d, store) = with_sources();
+    // Rows of the index alone (no copies): foreign keys off for this check.
+    store
+        .conn
+        .pragma_update(None, "foreign_keys", false)
+        .unwrap();
+    for (at, copy) in [(100i64, 1i64), (300, 2), (200, 3), (250, 4)] {
+        store
+            .conn
+            .execute(
+                "INSERT INTO near_keys (key, at, copy_id) VALUES (7, ?1, ?2)",
+                [at, copy],
+            )
+            .unwrap();
+    }
+    let ats: Vec<i64> = store
+        .conn
+        .prepare(super::super::near_index::POSTINGS_SQL)
+        .unwrap()
+        .query_map([7i64, 150, 400], |r| r.get(1))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(ats, vec![300, 250, 200]);
 }
