@@ -29,6 +29,10 @@ const BACKOFF_MAX: Duration = Duration::from_secs(24 * 60 * 60);
 /// by a few hundred stories an hour at most, so hourly is plenty.
 const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
+/// Sources of a cycle fetched, parsed or waiting to be written at once: at
+/// least this many, else four times `[http] concurrency`.
+const MIN_WINDOW: usize = 64;
+
 /// Bounds of one write transaction of a cycle: sources and items in it, and
 /// how long results are gathered before writing. A commit re-writes every
 /// index page the polls touched, so fewer, larger commits cost far less
@@ -115,16 +119,21 @@ pub struct Pipeline {
     pub config: Arc<Config>,
     pub fetcher: Arc<Fetcher>,
     pub matcher: Arc<Matcher>,
+    /// One permit per core: parsing is CPU work, and more parsers than
+    /// cores only hold more feeds in memory at once.
+    parse_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Pipeline {
     pub fn new(config: Arc<Config>) -> anyhow::Result<Pipeline> {
         let fetcher = Fetcher::new(&config.http)?;
         let matcher = Matcher::new(&config.topics)?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Pipeline {
             config,
             fetcher: Arc::new(fetcher),
             matcher: Arc::new(matcher),
+            parse_slots: Arc::new(tokio::sync::Semaphore::new(cores)),
         })
     }
 
@@ -229,13 +238,26 @@ impl Pipeline {
         sources: &[SourceConfig],
         on_done: &mut (dyn FnMut(&SourceReport) + Send),
     ) -> Result<CycleReport, StoreError> {
+        // Sources are started as others are written, never all at once: a
+        // parsed feed waits in memory until the single writer stores it, so
+        // the window, not the number of sources, bounds memory.
+        let window = (self.config.http.concurrency * 4).max(MIN_WINDOW);
+        let mut queue = sources.iter();
         let mut in_flight = FuturesUnordered::new();
-        for source in sources {
-            let state = store.source_state(&source.name)?.unwrap_or_default();
-            in_flight.push(self.fetch_and_parse(source.clone(), state));
-        }
         let mut report = CycleReport::default();
-        while let Some(first) = in_flight.next().await {
+        let mut start_more = |in_flight: &mut FuturesUnordered<_>, store: &Store| {
+            while in_flight.len() < window {
+                let Some(source) = queue.next() else { break };
+                let state = store.source_state(&source.name)?.unwrap_or_default();
+                in_flight.push(self.fetch_and_parse(source.clone(), state));
+            }
+            Ok::<_, StoreError>(())
+        };
+        loop {
+            start_more(&mut in_flight, store)?;
+            let Some(first) = in_flight.next().await else {
+                break;
+            };
             // Every result that is ready goes into one transaction: a commit
             // costs more than the rows of a typical poll (see store/batch.rs).
             // Results are gathered for a short while (or until the batch is
@@ -249,6 +271,7 @@ impl Pipeline {
                     Ok(Some(done)) => {
                         items += done.items();
                         ready.push(done);
+                        start_more(&mut in_flight, store)?;
                     }
                     _ => break,
                 }
@@ -350,7 +373,11 @@ impl Pipeline {
                     let budget = self.config.limits.source_timeout;
                     let deadline = fetched.started + budget;
                     let limits = self.config.limits.parse_limits(Some(deadline));
+                    // The semaphore is never closed; without a permit the
+                    // parse runs anyway rather than failing the source.
+                    let permit = Arc::clone(&self.parse_slots).acquire_owned().await.ok();
                     let parsing = tokio::task::spawn_blocking(move || {
+                        let _permit = permit;
                         let feed = parse::parse_feed_with(
                             &fetched.body,
                             fetched.content_type.as_deref(),
