@@ -20,7 +20,6 @@ use tokio::time::Interval;
 
 use crate::config::{Config, SourceConfig};
 use crate::pipeline::{held_until, next_due, CycleReport, Pipeline};
-use crate::render;
 use crate::serve::{ServeState, Server};
 use crate::status::rfc3339;
 use crate::store::Store;
@@ -271,7 +270,7 @@ impl Daemon {
 
     fn render_if_dirty(&mut self) -> anyhow::Result<()> {
         if self.dirty {
-            let report = render::render_all(&self.config, &self.store).inspect_err(|e| {
+            let report = self.pipeline.render(&mut self.store).inspect_err(|e| {
                 self.serve.health.failed(Utc::now(), e.to_string());
             })?;
             tracing::debug!(

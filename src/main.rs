@@ -13,7 +13,7 @@ use feedmill::config::Config;
 use feedmill::pipeline::Pipeline;
 use feedmill::progress::Progress;
 use feedmill::store::Store;
-use feedmill::{daemon, logging, render, status};
+use feedmill::{daemon, logging, status};
 
 #[derive(Parser)]
 #[command(
@@ -121,7 +121,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             let config = Arc::new(config);
             let pipeline = Pipeline::new(Arc::clone(&config))?;
             pipeline.prepare_store(&mut store)?;
-            let report = render::render_all(&config, &store)?;
+            let report = pipeline.render(&mut store)?;
             println!(
                 "wrote {} feeds ({} unchanged) under {}",
                 report.written,
@@ -187,14 +187,17 @@ async fn once(config: Arc<Config>) -> anyhow::Result<()> {
             );
         }
     }
-    let rendered = render::render_all(&config, &store)?;
+    let rendered = pipeline.render_if_stale(&mut store)?;
     pipeline.prune_if_due(&mut store, chrono::Utc::now())?;
-    println!(
-        "{}; wrote {} feeds ({} unchanged)",
-        report.summary(),
-        rendered.written,
-        rendered.unchanged
-    );
+    match rendered {
+        Some(r) => println!(
+            "{}; wrote {} feeds ({} unchanged)",
+            report.summary(),
+            r.written,
+            r.unchanged
+        ),
+        None => println!("{}; feeds already current, none written", report.summary()),
+    }
     Ok(())
 }
 

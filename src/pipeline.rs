@@ -16,6 +16,7 @@ use crate::config::{Config, SourceConfig};
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::model::ParsedFeed;
 use crate::parse;
+use crate::render::{self, RenderReport};
 use crate::store::{
     Batch, PollStats, PruneStats, SourceInfo, SourceState, Store, StoreError, TaggedItem,
 };
@@ -196,6 +197,48 @@ impl Pipeline {
             );
         }
         Ok(Some(stats))
+    }
+
+    /// Writes every output file (see [`render::render_all`]) and records
+    /// what they were rendered from, for [`Pipeline::render_if_stale`].
+    pub fn render(&self, store: &mut Store) -> anyhow::Result<RenderReport> {
+        let marker = self.render_marker(store)?;
+        let report = render::render_all(&self.config, store)?;
+        store.set_rendered(&marker)?;
+        Ok(report)
+    }
+
+    /// Renders unless the outputs are current: rendered by this version of
+    /// feedmill, with these output settings, from the store as it is now,
+    /// and still on disk. A poll where every source answered 304 then costs
+    /// no render at all. `None` when nothing needed writing.
+    pub fn render_if_stale(&self, store: &mut Store) -> anyhow::Result<Option<RenderReport>> {
+        let marker = self.render_marker(store)?;
+        let on_disk = self.config.output.path.exists()
+            && (!self.config.output.index || self.config.index_path().exists());
+        if on_disk && store.rendered()?.as_deref() == Some(marker.as_str()) {
+            return Ok(None);
+        }
+        self.render(store).map(Some)
+    }
+
+    /// The store's content version with a digest of everything else the
+    /// outputs depend on: the binary's version and the output, topic and
+    /// source settings.
+    fn render_marker(&self, store: &Store) -> Result<String, StoreError> {
+        let c = &self.config;
+        let settings = format!(
+            "{}\0{:?}\0{:?}\0{:?}",
+            env!("CARGO_PKG_VERSION"),
+            c.output,
+            c.topics,
+            c.sources
+        );
+        Ok(format!(
+            "{}:{}",
+            store.content_version()?,
+            hex(&Sha256::digest(settings.as_bytes()))
+        ))
     }
 
     /// How long a successful poll holds the next one back, when the server

@@ -237,6 +237,59 @@ fn second_poll_is_conditional_and_changes_nothing() {
 }
 
 #[test]
+fn a_poll_that_changes_nothing_renders_nothing() {
+    let desk = desk();
+    let first = ok(feedmill(&desk.config, &["once"]));
+    assert!(stdout(&first).contains("; wrote "), "{}", stdout(&first));
+    let feed = desk.out("feed.atom");
+    let before = std::fs::read(&feed).expect("feed");
+
+    // Every source unchanged (304, the same body, or failing): no render.
+    let second = ok(feedmill(&desk.config, &["once"]));
+    assert!(
+        stdout(&second).contains("0 new items, 0 updated; feeds already current, none written"),
+        "{}",
+        stdout(&second)
+    );
+
+    // Outputs gone from disk are written again.
+    std::fs::remove_file(&feed).expect("remove");
+    let third = ok(feedmill(&desk.config, &["once"]));
+    assert!(
+        stdout(&third).contains("; wrote 1 feeds"),
+        "{}",
+        stdout(&third)
+    );
+    assert_eq!(std::fs::read(&feed).expect("feed"), before);
+
+    // So are outputs of other settings.
+    let text = std::fs::read_to_string(&desk.config).expect("config");
+    std::fs::write(
+        &desk.config,
+        text.replace("Balkan test desk", "Balkan desk, renamed"),
+    )
+    .expect("write config");
+    let fourth = ok(feedmill(&desk.config, &["once"]));
+    assert!(stdout(&fourth).contains("; wrote "), "{}", stdout(&fourth));
+    let after = std::fs::read_to_string(&feed).expect("feed");
+    assert!(after.contains("Balkan desk, renamed"), "{after}");
+
+    // And a changed feed is rendered: an edited item arrives.
+    let edited = String::from_utf8(fixture("e2e/kosovo-online.rss"))
+        .expect("utf-8")
+        .replace("</title>", " (updated)</title>");
+    desk.server.set(
+        "/kosovo-online.rss",
+        Route::feed(edited, RSS).with_etag("\"ko-v9\""),
+    );
+    let fifth = ok(feedmill(&desk.config, &["once"]));
+    assert!(stdout(&fifth).contains("; wrote "), "{}", stdout(&fifth));
+    assert!(std::fs::read_to_string(&feed)
+        .expect("feed")
+        .contains("(updated)"));
+}
+
+#[test]
 fn an_edited_item_is_updated_in_place() {
     let desk = desk();
     ok(feedmill(&desk.config, &["once"]));

@@ -163,12 +163,17 @@ impl Store {
                      WHERE url IS NOT excluded.url OR region IS NOT excluded.region",
                 )
                 .map_err(|e| db_err(&self.path, what, e))?;
+            let mut changed = 0;
             for s in sources {
-                upsert
+                changed += upsert
                     .execute(params![s.name, s.url, s.region])
                     .map_err(|e| {
                         db_err(&self.path, &format!("cannot record source {:?}", s.name), e)
                     })?;
+            }
+            // A new region or URL shows in the outputs.
+            if changed > 0 {
+                bump_content_version(&tx).map_err(|e| db_err(&self.path, what, e))?;
             }
         }
         tx.commit().map_err(|e| db_err(&self.path, what, e))
@@ -249,6 +254,40 @@ impl Store {
         batch.commit()
     }
 
+    /// A number that changes whenever something the output feeds show may
+    /// have changed (items, feed titles, regions, topics): outputs rendered
+    /// at one value are current while it stays.
+    pub fn content_version(&self) -> Result<i64, StoreError> {
+        self.meta(CONTENT_VERSION)
+            .map(|v| v.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// What [`Store::set_rendered`] last recorded.
+    pub fn rendered(&self) -> Result<Option<String>, StoreError> {
+        self.meta(RENDERED)
+    }
+
+    /// Records what the outputs were last rendered from (a content version
+    /// and the output settings, as the caller spells them).
+    pub fn set_rendered(&mut self, marker: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![RENDERED, marker],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err("cannot record the render", e))
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(&format!("cannot read {key} from meta"), e))
+    }
+
     /// The newest `limit` entries of a feed, newest first (by `updated`, then uid).
     pub fn entries(&self, filter: &EntryFilter, limit: usize) -> Result<Vec<Entry>, StoreError> {
         read::entries(self, filter, limit)
@@ -287,6 +326,20 @@ impl Store {
     ) -> Result<bool, StoreError> {
         write::retag_if_changed(self, fingerprint, tagger)
     }
+}
+
+/// Keys in `meta`: see [`Store::content_version`] and [`Store::rendered`].
+const CONTENT_VERSION: &str = "content_version";
+const RENDERED: &str = "rendered";
+
+/// Moves [`Store::content_version`] on, inside the writing transaction.
+fn bump_content_version(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+    )?
+    .execute([CONTENT_VERSION])
+    .map(|_| ())
 }
 
 /// An error naming the database and what was being done.

@@ -43,9 +43,21 @@ pub(super) fn record_fetched(
     f: Fetched<'_>,
 ) -> Result<(PollStats, u64), StoreError> {
     let what = format!("cannot store the poll of source {:?}", f.source);
-    let source_id: i64 = tx
-        .prepare_cached("SELECT id FROM sources WHERE name = ?1")
-        .and_then(|mut st| st.query_row([f.source], |r| r.get(0)).optional())
+    let (source_id, old_meta) = tx
+        .prepare_cached("SELECT id, feed_title, feed_id, feed_link FROM sources WHERE name = ?1")
+        .and_then(|mut st| {
+            st.query_row([f.source], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    FeedMeta {
+                        title: r.get(1)?,
+                        id: r.get(2)?,
+                        link: r.get(3)?,
+                    },
+                ))
+            })
+            .optional()
+        })
         .map_err(|e| db_err(path, &what, e))?
         .ok_or_else(|| unknown_source(path, f.source))?;
 
@@ -153,6 +165,10 @@ pub(super) fn record_fetched(
         ])
     })
     .map_err(|e| db_err(path, &what, e))?;
+    // Entries name their source's feed title and link.
+    if stats.new + stats.updated > 0 || old_meta != *f.meta {
+        super::bump_content_version(tx).map_err(|e| db_err(path, &what, e))?;
+    }
     Ok((stats, merged))
 }
 
@@ -571,6 +587,7 @@ pub(super) fn retag_if_changed(
         params![TOPICS_FINGERPRINT, fingerprint],
     )
     .map_err(err)?;
+    super::bump_content_version(&tx).map_err(err)?;
     tx.commit().map_err(err)?;
     Ok(true)
 }
