@@ -223,16 +223,16 @@ impl Pipeline {
     }
 
     /// The store's content version with a digest of everything else the
-    /// outputs depend on: the binary's version and the output, topic and
-    /// source settings.
+    /// outputs depend on: the binary's version, the output settings and the
+    /// topics (names, labels). Sources need no part here: their regions and
+    /// tags reach the outputs through the store, which counts such changes.
     fn render_marker(&self, store: &Store) -> Result<String, StoreError> {
         let c = &self.config;
         let settings = format!(
-            "{}\0{:?}\0{:?}\0{:?}",
+            "{}\0{:?}\0{:?}",
             env!("CARGO_PKG_VERSION"),
             c.output,
-            c.topics,
-            c.sources
+            c.topics
         );
         Ok(format!(
             "{}:{}",

@@ -162,17 +162,23 @@ pub(super) fn source_states(
         Some(n) => format!("cannot read the state of source {n:?}"),
         None => "cannot read the state of the sources".to_string(),
     };
+    // Two statements: with `?1 IS NULL OR s.name = ?1` SQLite cannot use
+    // the name's index, and a cycle asks for each source in turn.
+    let filter = match name {
+        Some(_) => "s.name = ?1",
+        None => "?1 IS NULL",
+    };
     let mut stmt = store
         .conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT s.name, s.etag, s.last_modified, s.body_hash, s.last_attempt,
                     s.last_success, s.last_error, s.consecutive_failures, s.not_before,
                     s.redirected_to, s.feed_title, s.feed_id, s.feed_link,
                     (SELECT COUNT(*) FROM copies c WHERE c.source_id = s.id)
                FROM sources s
-              WHERE ?1 IS NULL OR s.name = ?1
-              ORDER BY s.name",
-        )
+              WHERE {filter}
+              ORDER BY s.name"
+        ))
         .map_err(|e| db_err(path, &what, e))?;
     type Raw = (SourceState, [Option<String>; 3]);
     let rows = stmt
