@@ -3,7 +3,7 @@
 //! `once` runs one cycle over every enabled source; `run` (the daemon) runs
 //! the same [`poll_sources`] over the sources that are due. Fetching and
 //! parsing run concurrently; every write goes through the single [`Store`]
-//! owned by the caller, one transaction per polled source.
+//! owned by the caller, in transactions that each hold whole polls.
 
 use std::sync::Arc;
 use std::time::Duration;

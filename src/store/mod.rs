@@ -1,4 +1,5 @@
-//! Store: SQLite, one writer, one transaction per polled source.
+//! Store: SQLite, one writer; each write transaction holds whole polls
+//! (one, or a cycle's batch: see `batch.rs`).
 //!
 //! Dedup rules 1-3 of the contract are enforced by UNIQUE constraints in the
 //! schema, not only by the code paths that insert (see `schema.rs`).
