@@ -288,6 +288,8 @@ pub fn config_toml(corpus: &Corpus, base: &str) -> String {
          # One host serves every feed here; real sources spread over many hosts.\n\
          concurrency = 32\nper_host = 32\n\
          [output]\npath = \"public/feed.atom\"\nmax_entries = 500\n\
+         # Every item stays: pruning (past 100,000 stories by default) is not measured here.\n\
+         [retention]\nmax_items = 10000000\n\
          [[topic]]\nname = \"energy\"\nkeywords = [\"energy\", \"energjia\", \"energija\", \"struja\"]\n\
          [[topic]]\nname = \"elections\"\nkeywords = [\"elections\", \"zgjedhjet\", \"izbori\"]\n\
          [[topic]]\nname = \"defense\"\nkeywords = [\"NATO\", \"KFOR\", \"army\"]\n",
