@@ -16,11 +16,16 @@ thread_local! {
     static BASE: RefCell<Option<Url>> = const { RefCell::new(None) };
 }
 
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+/// The `rel` every link gets.
+pub(super) const LINK_REL: &str = "noopener noreferrer nofollow";
+
+/// The sanitizer. `html_fast` reads its policy, so a change here reaches
+/// both paths.
+pub(super) static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
     b.url_schemes(HashSet::from(["http", "https", "mailto"]))
         .url_relative(ammonia::UrlRelative::Custom(Box::new(resolve_relative)))
-        .link_rel(Some("noopener noreferrer nofollow"))
+        .link_rel(Some(LINK_REL))
         .strip_comments(true)
         // Elements whose content is code or a foreign document, not text.
         .clean_content_tags(HashSet::from([
@@ -36,11 +41,14 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 });
 
 fn resolve_relative(url: &str) -> Option<Cow<'_, str>> {
-    BASE.with(|base| {
-        let base = base.borrow();
-        let joined = base.as_ref()?.join(url).ok()?;
-        matches!(joined.scheme(), "http" | "https").then(|| Cow::Owned(joined.into()))
-    })
+    BASE.with(|base| resolve_against(base.borrow().as_ref(), url).map(Cow::Owned))
+}
+
+/// A relative URL from sanitized HTML made absolute: kept only when it
+/// resolves to http(s).
+pub(super) fn resolve_against(base: Option<&Url>, url: &str) -> Option<String> {
+    let joined = base?.join(url).ok()?;
+    matches!(joined.scheme(), "http" | "https").then(|| joined.into())
 }
 
 /// Sanitized HTML per the contract, with relative links made absolute against `base`.
@@ -60,6 +68,14 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> String {
         // deep, so keep its text and drop its markup.
         return format!("<p>{}</p>", html_escape::encode_text(&to_text(html)));
     }
+    if let Some(cleaned) = super::html_fast::sanitize(html, base) {
+        return cleaned;
+    }
+    sanitize_with_ammonia(html, base)
+}
+
+/// [`sanitize`] by ammonia alone (what the fast path must agree with).
+pub(super) fn sanitize_with_ammonia(html: &str, base: Option<&Url>) -> String {
     BASE.with(|b| *b.borrow_mut() = base.cloned());
     let cleaned = SANITIZER.clean(html).to_string();
     BASE.with(|b| *b.borrow_mut() = None);

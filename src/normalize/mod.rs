@@ -4,6 +4,7 @@
 //! turns that into the pipeline's [`ParsedFeed`], the same way for all.
 
 pub mod html;
+mod html_fast;
 pub mod link;
 
 use chrono::{DateTime, Utc};
