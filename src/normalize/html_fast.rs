@@ -166,20 +166,6 @@ impl Policy {
     }
 }
 
-/// Bytes that end a run of plain text.
-const fn text_stops() -> [bool; 256] {
-    let mut t = [false; 256];
-    t[b'<' as usize] = true;
-    t[b'&' as usize] = true;
-    t[b'>' as usize] = true;
-    t[0] = true;
-    t[b'\r' as usize] = true;
-    // The first byte of U+00A0, which the serializer writes as `&nbsp;`.
-    t[0xC2] = true;
-    t
-}
-static TEXT_STOPS: [bool; 256] = text_stops();
-
 /// Sanitizes `html` as ammonia would, or `None` when the input is outside
 /// what this path handles. `base` resolves relative URLs.
 pub(super) fn sanitize(html: &str, base: Option<&Url>) -> Option<String> {
@@ -214,11 +200,12 @@ impl<'a> Pass<'a> {
         let len = self.b.len();
         let mut i = 0;
         while i < len {
-            let start = i;
-            while i < len && !TEXT_STOPS[self.b[i] as usize] {
-                i += 1;
-            }
-            self.out.push_str(&self.src[start..i]);
+            // Text runs to markup, a reference or `>`; inside it only
+            // U+00A0 (lead byte 0xC2), NUL and CR need a look.
+            let stop = memchr::memchr3(b'<', b'&', b'>', &self.b[i..]).map_or(len, |p| i + p);
+            let stop = memchr::memchr3(0xC2, 0, b'\r', &self.b[i..stop]).map_or(stop, |p| i + p);
+            self.out.push_str(&self.src[i..stop]);
+            i = stop;
             if i == len {
                 break;
             }
