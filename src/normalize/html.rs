@@ -16,11 +16,16 @@ thread_local! {
     static BASE: RefCell<Option<Url>> = const { RefCell::new(None) };
 }
 
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+/// The `rel` every link gets.
+pub(super) const LINK_REL: &str = "noopener noreferrer nofollow";
+
+/// The sanitizer. `html_fast` reads its policy, so a change here reaches
+/// both paths.
+pub(super) static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
     b.url_schemes(HashSet::from(["http", "https", "mailto"]))
         .url_relative(ammonia::UrlRelative::Custom(Box::new(resolve_relative)))
-        .link_rel(Some("noopener noreferrer nofollow"))
+        .link_rel(Some(LINK_REL))
         .strip_comments(true)
         // Elements whose content is code or a foreign document, not text.
         .clean_content_tags(HashSet::from([
@@ -36,11 +41,14 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 });
 
 fn resolve_relative(url: &str) -> Option<Cow<'_, str>> {
-    BASE.with(|base| {
-        let base = base.borrow();
-        let joined = base.as_ref()?.join(url).ok()?;
-        matches!(joined.scheme(), "http" | "https").then(|| Cow::Owned(joined.into()))
-    })
+    BASE.with(|base| resolve_against(base.borrow().as_ref(), url).map(Cow::Owned))
+}
+
+/// A relative URL from sanitized HTML made absolute: kept only when it
+/// resolves to http(s).
+pub(super) fn resolve_against(base: Option<&Url>, url: &str) -> Option<String> {
+    let joined = base?.join(url).ok()?;
+    matches!(joined.scheme(), "http" | "https").then(|| joined.into())
 }
 
 /// Sanitized HTML per the contract, with relative links made absolute against `base`.
@@ -60,6 +68,14 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> String {
         // deep, so keep its text and drop its markup.
         return format!("<p>{}</p>", html_escape::encode_text(&to_text(html)));
     }
+    if let Some(cleaned) = super::html_fast::sanitize(html, base) {
+        return cleaned;
+    }
+    sanitize_with_ammonia(html, base)
+}
+
+/// [`sanitize`] by ammonia alone (what the fast path must agree with).
+pub(super) fn sanitize_with_ammonia(html: &str, base: Option<&Url>) -> String {
     BASE.with(|b| *b.borrow_mut() = base.cloned());
     let cleaned = SANITIZER.clean(html).to_string();
     BASE.with(|b| *b.borrow_mut() = None);
@@ -80,7 +96,7 @@ fn nesting_exceeds(html: &str, limit: usize) -> bool {
     let b = html.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
-    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
+    while let Some(off) = memchr::memchr(b'<', &b[i..]) {
         i += off + 1;
         match b.get(i) {
             Some(b'/') => depth = depth.saturating_sub(1),
@@ -164,7 +180,7 @@ pub fn to_text(html: &str) -> String {
     let b = html.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        let Some(off) = b[i..].iter().position(|&c| c == b'<' || c == b'&') else {
+        let Some(off) = memchr::memchr2(b'<', b'&', &b[i..]) else {
             w.push_str(&html[i..]);
             break;
         };
@@ -217,18 +233,67 @@ struct TextWriter {
 }
 
 impl TextWriter {
+    /// Appends `s` with each run of whitespace as one pending space; words
+    /// are copied whole rather than character by character.
     fn push_str(&mut self, s: &str) {
-        for c in s.chars() {
-            if c.is_whitespace() {
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let space = whitespace_len(s, i);
+            if space > 0 {
                 self.space = true;
-            } else {
-                if self.space && !self.out.is_empty() {
-                    self.out.push(' ');
-                }
-                self.space = false;
-                self.out.push(c);
+                i += space;
+                continue;
             }
+            let start = i;
+            while i < b.len() {
+                if b[i] < 0x80 {
+                    if is_ascii_space(b[i]) {
+                        break;
+                    }
+                    i += 1;
+                } else if whitespace_len(s, i) > 0 {
+                    break;
+                } else {
+                    i += utf8_len(b[i]);
+                }
+            }
+            if self.space && !self.out.is_empty() {
+                self.out.push(' ');
+            }
+            self.space = false;
+            self.out.push_str(&s[start..i]);
         }
+    }
+}
+
+/// `char::is_whitespace` for ASCII.
+fn is_ascii_space(c: u8) -> bool {
+    matches!(c, b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' | b' ')
+}
+
+/// The length of the whitespace character at byte `i` of `s`, or 0.
+fn whitespace_len(s: &str, i: usize) -> usize {
+    let b = s.as_bytes();
+    match b[i] {
+        c if c < 0x80 => return usize::from(is_ascii_space(c)),
+        // Only these lead bytes start a non-ASCII space (U+0085, U+00A0,
+        // U+1680, U+2000-U+205F, U+3000).
+        0xC2 | 0xE1 | 0xE2 | 0xE3 => {}
+        _ => return 0,
+    }
+    match s[i..].chars().next() {
+        Some(c) if c.is_whitespace() => c.len_utf8(),
+        _ => 0,
+    }
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
     }
 }
 
@@ -306,10 +371,7 @@ fn skip_element_content(b: &[u8], from: usize, name: &[u8]) -> usize {
 }
 
 fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    let hay = b.get(from..)?;
-    hay.windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| from + p)
+    memchr::memmem::find(b.get(from..)?, needle).map(|p| from + p)
 }
 
 #[cfg(test)]
@@ -469,6 +531,71 @@ mod tests {
         // Ordinary documents with many sibling paragraphs keep their markup.
         let flat = "<p>para <b>bold</b>".repeat(2_000);
         assert!(sanitize(&flat, None).contains("<b>bold</b>"));
+    }
+
+    /// The word-at-a-time writer collapses whitespace exactly as a
+    /// character-by-character one would, Unicode spaces included.
+    #[test]
+    fn text_writer_matches_char_by_char() {
+        fn reference(s: &str) -> String {
+            let (mut out, mut space) = (String::new(), false);
+            for c in s.chars() {
+                if c.is_whitespace() {
+                    space = true;
+                } else {
+                    if space && !out.is_empty() {
+                        out.push(' ');
+                    }
+                    space = false;
+                    out.push(c);
+                }
+            }
+            out
+        }
+        let pieces = [
+            "a",
+            "Vučić",
+            "Косово",
+            " ",
+            "\t",
+            "\n",
+            "\u{0B}",
+            "\u{0C}",
+            "\r",
+            "\u{85}",
+            "\u{A0}",
+            "\u{2003}",
+            "\u{3000}",
+            "\u{200B}",
+            "x\u{1F600}",
+            "ë",
+            "",
+            "…",
+            "«»",
+            "\u{2009}",
+            "\u{205F}",
+            "\u{1680}",
+            "\u{2028}",
+            "\u{202F}",
+            "ሀ",
+            "、",
+        ];
+        let mut seed = 0x1234_5678_u64;
+        for _ in 0..5_000 {
+            let mut s = String::new();
+            for _ in 0..8 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            let mut w = TextWriter {
+                out: String::new(),
+                space: false,
+            };
+            w.push_str(&s);
+            assert_eq!(w.out, reference(&s), "{s:?}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! turns that into the pipeline's [`ParsedFeed`], the same way for all.
 
 pub mod html;
+mod html_fast;
 pub mod link;
 
 use chrono::{DateTime, Utc};
@@ -138,22 +139,18 @@ pub fn normalize_item(
         .as_deref()
         .and_then(|l| link::absolute(l, Some(base)))
         .map(|u| link::clean_link(&u).into());
-    let summary_html = raw
+    let (summary_html, summary_text) = raw
         .summary
         .as_ref()
-        .and_then(|t| html_of(t, base, limits.max_html_bytes));
-    let content_html = raw
+        .and_then(|t| html_of(t, base, limits.max_html_bytes))
+        .unzip();
+    let (content_html, content_text) = raw
         .content
         .as_ref()
-        .and_then(|t| html_of(t, base, limits.max_html_bytes));
-    let summary_text = summary_html
-        .as_deref()
-        .map(html::to_text)
-        .unwrap_or_default();
-    let content_text = content_html
-        .as_deref()
-        .map(html::to_text)
-        .unwrap_or_default();
+        .and_then(|t| html_of(t, base, limits.max_html_bytes))
+        .unzip();
+    let summary_text = summary_text.unwrap_or_default();
+    let content_text = content_text.unwrap_or_default();
 
     let mut title = raw
         .title
@@ -234,9 +231,9 @@ fn text_of(t: &RawText, max_chars: usize) -> String {
     }
 }
 
-/// Sanitized HTML of a summary or content; `None` when it has no text and
-/// no image.
-fn html_of(t: &RawText, base: &Url, max_bytes: usize) -> Option<String> {
+/// Sanitized HTML of a summary or content, and its text; `None` when it
+/// has no text and no image.
+fn html_of(t: &RawText, base: &Url, max_bytes: usize) -> Option<(String, String)> {
     let body = truncate_bytes(t.body.trim(), max_bytes);
     if body.is_empty() {
         return None;
@@ -245,9 +242,17 @@ fn html_of(t: &RawText, base: &Url, max_bytes: usize) -> Option<String> {
         TextKind::Html => html::sanitize(body, Some(base)),
         TextKind::Plain => html::escape_text(body),
     };
-    let out = out.trim();
-    let visible = !html::to_text(out).is_empty() || out.contains("<img");
-    visible.then(|| out.to_string())
+    let trimmed = out.trim();
+    let text = html::to_text(trimmed);
+    if text.is_empty() && !trimmed.contains("<img") {
+        return None;
+    }
+    let html = if trimmed.len() == out.len() {
+        out
+    } else {
+        trimmed.to_string()
+    };
+    Some((html, text))
 }
 
 /// Cuts to at most `max` characters, at a word boundary when one is near,

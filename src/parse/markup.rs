@@ -228,17 +228,14 @@ pub(super) fn skip_declaration(b: &[u8], k: usize) -> Option<usize> {
 }
 
 pub(super) fn find_byte(b: &[u8], from: usize, needle: u8) -> Option<usize> {
-    b.get(from..)?
-        .iter()
-        .position(|&c| c == needle)
-        .map(|p| from + p)
+    memchr::memchr(needle, b.get(from..)?).map(|p| from + p)
 }
 
 pub(super) fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     let hay = b.get(from..)?;
     let first = needle[0];
     let mut i = 0;
-    while let Some(p) = hay[i..].iter().position(|&c| c == first) {
+    while let Some(p) = memchr::memchr(first, &hay[i..]) {
         let at = i + p;
         if hay[at..].starts_with(needle) {
             return Some(from + at);

@@ -153,9 +153,9 @@ impl<'a> Scanner<'a> {
         let len = self.b.len();
         // Text before the first markup (a PHP warning, a stray BOM) is not
         // part of any feed.
-        let mut pos = self.b.iter().position(|&c| c == b'<').unwrap_or(len);
+        let mut pos = memchr::memchr(b'<', self.b).unwrap_or(len);
         while pos < len {
-            let Some(off) = self.b[pos..].iter().position(|&c| c == b'<' || c == b'&') else {
+            let Some(off) = memchr::memchr2(b'<', b'&', &self.b[pos..]) else {
                 self.push_text(pos, len);
                 break;
             };

@@ -1,0 +1,693 @@
+//! The sanitizer's fast path: the plain, well-formed HTML most feeds send
+//! (`<p>`, `<b>`, `<a href>`, `<img src>`, lists, headings), cleaned in one
+//! pass to exactly the bytes ammonia would produce, without building a DOM.
+//!
+//! It accepts only input whose HTML tree is the obvious one: every element
+//! it meets is one the sanitizer allows, is closed by its own end tag (or by
+//! the few implied closings replicated below: `<p>` before a block, `<li>`
+//! before the next item, open elements at the end), and there is nothing
+//! that makes the HTML parser rebuild the tree (misnested formatting,
+//! tables, foreign content, raw text elements). For anything else it answers
+//! `None` and the caller runs ammonia. Within what it accepts it follows the
+//! HTML tokenizer to the letter (character references with html5ever's own
+//! table, attribute syntax, comments) and ammonia's policy and serializer:
+//! the allowed tags and attributes are read from the ammonia builder
+//! itself, URLs are checked and resolved by the same rules, and the tests
+//! compare both paths on many generated inputs.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use html5ever::data::{C1_REPLACEMENTS, NAMED_ENTITIES};
+use url::Url;
+
+use super::html::{resolve_against, LINK_REL, SANITIZER};
+
+/// How the HTML tree builder treats an element (only what matters here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// On the list of active formatting elements: `b`, `i`, `a`...
+    Formatting,
+    /// Phrasing with no tree-construction rule of its own (`span`, `sub`).
+    Phrase,
+    /// Closes an open `p` when it starts: `div`, `ul`, `blockquote`...
+    Block,
+    P,
+    Heading,
+    /// `li`: closes an open `li` when it starts.
+    Li,
+    /// `dd`, `dt`: close an open `dd` or `dt` when they start.
+    Dd,
+    /// No content and no end tag: `br`, `img`, `wbr`.
+    Void,
+    /// `hr`: void, and closes an open `p`.
+    VoidBlock,
+}
+
+impl Kind {
+    /// The HTML "special" category, which bounds the search for an open
+    /// list item.
+    fn special(self) -> bool {
+        !matches!(self, Kind::Formatting | Kind::Phrase)
+    }
+}
+
+/// Elements the fast path can handle, when the sanitizer allows them.
+const TAGS: &[(&str, Kind)] = &[
+    ("a", Kind::Formatting),
+    ("b", Kind::Formatting),
+    ("code", Kind::Formatting),
+    ("em", Kind::Formatting),
+    ("i", Kind::Formatting),
+    ("s", Kind::Formatting),
+    ("small", Kind::Formatting),
+    ("strike", Kind::Formatting),
+    ("strong", Kind::Formatting),
+    ("tt", Kind::Formatting),
+    ("u", Kind::Formatting),
+    ("abbr", Kind::Phrase),
+    ("acronym", Kind::Phrase),
+    ("bdi", Kind::Phrase),
+    ("bdo", Kind::Phrase),
+    ("cite", Kind::Phrase),
+    ("data", Kind::Phrase),
+    ("del", Kind::Phrase),
+    ("dfn", Kind::Phrase),
+    ("ins", Kind::Phrase),
+    ("kbd", Kind::Phrase),
+    ("mark", Kind::Phrase),
+    ("q", Kind::Phrase),
+    ("samp", Kind::Phrase),
+    ("span", Kind::Phrase),
+    ("sub", Kind::Phrase),
+    ("sup", Kind::Phrase),
+    ("time", Kind::Phrase),
+    ("var", Kind::Phrase),
+    ("article", Kind::Block),
+    ("aside", Kind::Block),
+    ("blockquote", Kind::Block),
+    ("center", Kind::Block),
+    ("details", Kind::Block),
+    ("div", Kind::Block),
+    ("dl", Kind::Block),
+    ("figcaption", Kind::Block),
+    ("figure", Kind::Block),
+    ("footer", Kind::Block),
+    ("header", Kind::Block),
+    ("hgroup", Kind::Block),
+    ("nav", Kind::Block),
+    ("ol", Kind::Block),
+    ("summary", Kind::Block),
+    ("ul", Kind::Block),
+    ("p", Kind::P),
+    ("h1", Kind::Heading),
+    ("h2", Kind::Heading),
+    ("h3", Kind::Heading),
+    ("h4", Kind::Heading),
+    ("h5", Kind::Heading),
+    ("h6", Kind::Heading),
+    ("li", Kind::Li),
+    ("dd", Kind::Dd),
+    ("dt", Kind::Dd),
+    ("br", Kind::Void),
+    ("img", Kind::Void),
+    ("wbr", Kind::Void),
+    ("hr", Kind::VoidBlock),
+];
+
+/// Longest name in [`TAGS`].
+const MAX_NAME: usize = 10;
+/// Deeper documents go to ammonia (which the caller guards against
+/// pathological nesting).
+const MAX_DEPTH: usize = 64;
+
+struct Tag {
+    name: &'static str,
+    kind: Kind,
+    /// Attributes the sanitizer keeps on it (its own and the generic ones).
+    attrs: Vec<&'static str>,
+}
+
+/// The sanitizer's policy, as far as the fast path needs it.
+struct Policy {
+    tags: Vec<Tag>,
+    url_schemes: Vec<&'static str>,
+    link_rel: Option<&'static str>,
+}
+
+static POLICY: LazyLock<Policy> = LazyLock::new(|| {
+    let b = &*SANITIZER;
+    let allowed = b.clone_tags();
+    let tag_attributes = b.clone_tag_attributes();
+    let generic = b.clone_generic_attributes();
+    // A policy with attribute prefixes would need their rule here too.
+    let usable = b.clone_generic_attribute_prefixes().is_none();
+    let tags = TAGS
+        .iter()
+        .filter(|(name, _)| usable && allowed.contains(name))
+        .map(|&(name, kind)| {
+            let mut attrs: Vec<&'static str> = generic.iter().copied().collect();
+            if let Some(own) = tag_attributes.get(name) {
+                attrs.extend(own.iter().copied().filter(|a| !generic.contains(a)));
+            }
+            Tag { name, kind, attrs }
+        })
+        .collect();
+    Policy {
+        tags,
+        url_schemes: b.clone_url_schemes().into_iter().collect(),
+        link_rel: b.get_link_rel().map(|_| LINK_REL),
+    }
+});
+
+impl Policy {
+    fn tag(&self, name: &[u8]) -> Option<&Tag> {
+        self.tags.iter().find(|t| t.name.as_bytes() == name)
+    }
+}
+
+/// Sanitizes `html` as ammonia would, or `None` when the input is outside
+/// what this path handles. `base` resolves relative URLs.
+pub(super) fn sanitize(html: &str, base: Option<&Url>) -> Option<String> {
+    if html.starts_with('\u{FEFF}') {
+        return None;
+    }
+    let policy = &*POLICY;
+    let mut p = Pass {
+        src: html,
+        b: html.as_bytes(),
+        out: String::with_capacity(html.len() + html.len() / 4 + 64),
+        stack: Vec::new(),
+        policy,
+        base,
+    };
+    p.run()?;
+    Some(p.out)
+}
+
+struct Pass<'a> {
+    src: &'a str,
+    b: &'a [u8],
+    out: String,
+    /// Open elements, innermost last.
+    stack: Vec<&'a Tag>,
+    policy: &'a Policy,
+    base: Option<&'a Url>,
+}
+
+impl<'a> Pass<'a> {
+    fn run(&mut self) -> Option<()> {
+        let len = self.b.len();
+        let mut i = 0;
+        while i < len {
+            // Text runs to markup, a reference or `>`; inside it only
+            // U+00A0 (lead byte 0xC2), NUL and CR need a look.
+            let stop = memchr::memchr3(b'<', b'&', b'>', &self.b[i..]).map_or(len, |p| i + p);
+            let stop = memchr::memchr3(0xC2, 0, b'\r', &self.b[i..stop]).map_or(stop, |p| i + p);
+            self.out.push_str(&self.src[i..stop]);
+            i = stop;
+            if i == len {
+                break;
+            }
+            i = match self.b[i] {
+                b'&' => {
+                    let (decoded, next) = char_ref(self.src, i, false)?;
+                    escape_into(&decoded, false, &mut self.out);
+                    next
+                }
+                b'>' => {
+                    self.out.push_str("&gt;");
+                    i + 1
+                }
+                0xC2 if self.b.get(i + 1) == Some(&0xA0) => {
+                    self.out.push_str("&nbsp;");
+                    i + 2
+                }
+                0xC2 => {
+                    self.out.push_str(&self.src[i..i + 2]);
+                    i + 2
+                }
+                b'<' => self.markup(i)?,
+                // NUL and CR: the tokenizer rewrites them.
+                _ => return None,
+            };
+        }
+        while let Some(tag) = self.stack.pop() {
+            self.end_tag_out(tag.name);
+        }
+        Some(())
+    }
+
+    /// Markup at the `<` at `k`; the position after it.
+    fn markup(&mut self, k: usize) -> Option<usize> {
+        match self.b.get(k + 1) {
+            Some(c) if c.is_ascii_alphabetic() => self.start_tag(k + 1),
+            Some(b'/') => self.end_tag(k + 2),
+            Some(b'!') => skip_comment(self.b, k),
+            Some(b'?') => None,
+            // Not markup: the `<` is text.
+            _ => {
+                self.out.push_str("&lt;");
+                Some(k + 1)
+            }
+        }
+    }
+
+    fn start_tag(&mut self, from: usize) -> Option<usize> {
+        let (name, mut i) = tag_name(self.b, from)?;
+        let tag = self.policy.tag(name.as_bytes())?;
+        let mut attrs: Vec<(&'a str, Cow<'a, str>)> = Vec::new();
+        let mut self_closing = false;
+        loop {
+            while i < self.b.len() && is_space(self.b[i]) {
+                i += 1;
+            }
+            match *self.b.get(i)? {
+                b'>' => {
+                    i += 1;
+                    break;
+                }
+                b'/' => {
+                    if self.b.get(i + 1) != Some(&b'>') {
+                        return None;
+                    }
+                    self_closing = true;
+                    i += 2;
+                    break;
+                }
+                _ => {}
+            }
+            // Any name the tokenizer would read; those the policy does
+            // not know are dropped below, whatever their spelling.
+            let name_start = i;
+            while i < self.b.len()
+                && !is_space(self.b[i])
+                && !matches!(
+                    self.b[i],
+                    b'/' | b'>' | b'=' | b'"' | b'\'' | b'<' | 0 | b'\r'
+                )
+            {
+                i += 1;
+            }
+            if i == name_start || matches!(*self.b.get(i)?, b'"' | b'\'' | b'<' | 0 | b'\r') {
+                return None;
+            }
+            let raw_name = &self.src[name_start..i];
+            while i < self.b.len() && is_space(self.b[i]) {
+                i += 1;
+            }
+            let value: Cow<'a, str> = if self.b.get(i) == Some(&b'=') {
+                i += 1;
+                while i < self.b.len() && is_space(self.b[i]) {
+                    i += 1;
+                }
+                let (value, next) = self.attr_value(i)?;
+                i = next;
+                value
+            } else {
+                Cow::Borrowed("")
+            };
+            // The tokenizer lower-cases ASCII letters in names; the first of
+            // two equal names wins.
+            let known = tag.attrs.iter().find(|a| a.eq_ignore_ascii_case(raw_name));
+            if let Some(&name) = known {
+                if !attrs.iter().any(|(n, _)| *n == name) {
+                    attrs.push((name, value));
+                }
+            }
+        }
+        if self_closing && !matches!(tag.kind, Kind::Void | Kind::VoidBlock) {
+            // The parser ignores `/>` on other elements: they stay open.
+            return None;
+        }
+        self.open(tag)?;
+        self.start_tag_out(tag, attrs);
+        if !matches!(tag.kind, Kind::Void | Kind::VoidBlock) {
+            if self.stack.len() >= MAX_DEPTH {
+                return None;
+            }
+            self.stack.push(tag);
+        }
+        Some(i)
+    }
+
+    /// What the tree builder does before inserting `tag`, when it is simple.
+    fn open(&mut self, tag: &'a Tag) -> Option<()> {
+        match tag.kind {
+            Kind::Formatting => {
+                // A second `a` inside an open one is restructured.
+                if tag.name == "a" && self.stack.iter().any(|t| t.name == "a") {
+                    return None;
+                }
+            }
+            Kind::Phrase | Kind::Void => {}
+            Kind::Block | Kind::P | Kind::VoidBlock => self.close_p()?,
+            Kind::Heading => {
+                self.close_p()?;
+                if self.top_kind() == Some(Kind::Heading) {
+                    self.pop_out();
+                }
+            }
+            Kind::Li | Kind::Dd => {
+                // The nearest open item of the same kind is closed, unless a
+                // special element other than div/p lies between.
+                for (depth, open) in self.stack.iter().enumerate().rev() {
+                    if open.kind == tag.kind {
+                        if depth + 1 != self.stack.len() {
+                            return None;
+                        }
+                        self.pop_out();
+                        break;
+                    }
+                    if open.kind.special() && !matches!(open.name, "div" | "p") {
+                        break;
+                    }
+                }
+                self.close_p()?;
+            }
+        }
+        Some(())
+    }
+
+    /// "Close a p element", when a `p` is open: only the simple case where it
+    /// is the current element.
+    fn close_p(&mut self) -> Option<()> {
+        if self.stack.iter().any(|t| t.kind == Kind::P) {
+            if self.top_kind() != Some(Kind::P) {
+                return None;
+            }
+            self.pop_out();
+        }
+        Some(())
+    }
+
+    fn top_kind(&self) -> Option<Kind> {
+        self.stack.last().map(|t| t.kind)
+    }
+
+    fn pop_out(&mut self) {
+        if let Some(tag) = self.stack.pop() {
+            self.end_tag_out(tag.name);
+        }
+    }
+
+    fn end_tag(&mut self, from: usize) -> Option<usize> {
+        if !self.b.get(from)?.is_ascii_alphabetic() {
+            return None;
+        }
+        let (name, mut i) = tag_name(self.b, from)?;
+        while i < self.b.len() && is_space(self.b[i]) {
+            i += 1;
+        }
+        if self.b.get(i) != Some(&b'>') {
+            return None;
+        }
+        let tag = self.policy.tag(name.as_bytes())?;
+        // Implied end tags the parser generates first (p and list items),
+        // except for the element being closed.
+        let implied = |k: Kind| match tag.kind {
+            Kind::Block | Kind::Heading => matches!(k, Kind::P | Kind::Li | Kind::Dd),
+            Kind::P => matches!(k, Kind::Li | Kind::Dd),
+            Kind::Li => matches!(k, Kind::P | Kind::Dd),
+            Kind::Dd => matches!(k, Kind::P | Kind::Li),
+            _ => false,
+        };
+        if !self.stack.iter().any(|t| std::ptr::eq(*t, tag)) {
+            return None;
+        }
+        while self.stack.last().is_some_and(|t| implied(t.kind)) {
+            self.pop_out();
+        }
+        if !self.stack.last().is_some_and(|t| std::ptr::eq(*t, tag)) {
+            return None;
+        }
+        self.pop_out();
+        Some(i + 1)
+    }
+
+    /// An attribute value starting at `i`: the decoded value and the
+    /// position after it.
+    fn attr_value(&self, i: usize) -> Option<(Cow<'a, str>, usize)> {
+        let quote = match *self.b.get(i)? {
+            q @ (b'"' | b'\'') => Some(q),
+            // `<a href=>`: a parse error ammonia may read otherwise.
+            b'>' => return None,
+            _ => None,
+        };
+        let start = if quote.is_some() { i + 1 } else { i };
+        let mut j = start;
+        let mut value: Option<String> = None;
+        loop {
+            let c = *self.b.get(j)?;
+            match (quote, c) {
+                (Some(q), c) if c == q => break,
+                (None, c) if is_space(c) || c == b'>' => break,
+                (None, b'"' | b'\'' | b'<' | b'=' | b'`') => return None,
+                (_, 0 | b'\r') => return None,
+                (_, b'&') => {
+                    let v = value.get_or_insert_with(|| self.src[start..j].to_string());
+                    let (decoded, next) = char_ref(self.src, j, true)?;
+                    v.push_str(&decoded);
+                    j = next;
+                    continue;
+                }
+                _ => {}
+            }
+            let ch_len = utf8_len(c);
+            if let Some(v) = value.as_mut() {
+                v.push_str(&self.src[j..j + ch_len]);
+            }
+            j += ch_len;
+        }
+        let end = if quote.is_some() { j + 1 } else { j };
+        let value = match value {
+            Some(v) => Cow::Owned(v),
+            None => Cow::Borrowed(&self.src[start..j]),
+        };
+        Some((value, end))
+    }
+
+    /// Writes a start tag with the attributes ammonia would keep, in the
+    /// order it would write them.
+    fn start_tag_out(&mut self, tag: &Tag, mut attrs: Vec<(&'a str, Cow<'a, str>)>) {
+        let schemes = &self.policy.url_schemes;
+        // Only allowed attributes, and URLs that parse to an allowed
+        // scheme or are relative.
+        attrs.retain(|(name, value)| {
+            !is_url_attr(tag.name, name)
+                || match Url::parse(value) {
+                    Ok(url) => schemes.contains(&url.scheme()),
+                    Err(e) => e == url::ParseError::RelativeUrlWithoutBase,
+                }
+        });
+        if tag.name == "a" {
+            if let Some(rel) = self.policy.link_rel {
+                attrs.push(("rel", Cow::Borrowed(rel)));
+            }
+        }
+        // Relative URLs are resolved or dropped; ammonia drops with
+        // `swap_remove`, from the last one back, which moves the last
+        // attribute into the gap: the order below follows it.
+        let mut drop = Vec::new();
+        for (idx, (name, value)) in attrs.iter_mut().enumerate() {
+            if is_url_attr(tag.name, name)
+                && matches!(
+                    Url::parse(value),
+                    Err(url::ParseError::RelativeUrlWithoutBase)
+                )
+            {
+                match resolve_against(self.base, value) {
+                    Some(resolved) => *value = Cow::Owned(resolved),
+                    None => drop.push(idx),
+                }
+            }
+        }
+        for idx in drop.into_iter().rev() {
+            attrs.swap_remove(idx);
+        }
+        self.out.push('<');
+        self.out.push_str(tag.name);
+        for (name, value) in &attrs {
+            self.out.push(' ');
+            self.out.push_str(name);
+            self.out.push_str("=\"");
+            escape_into(value, true, &mut self.out);
+            self.out.push('"');
+        }
+        self.out.push('>');
+    }
+
+    fn end_tag_out(&mut self, name: &str) {
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push('>');
+    }
+}
+
+/// The attributes ammonia checks as URLs (its rule, for HTML elements).
+fn is_url_attr(element: &str, attr: &str) -> bool {
+    matches!(attr, "href" | "xlink:href" | "src")
+        || (element == "form" && attr == "action")
+        || (element == "object" && attr == "data")
+        || (matches!(element, "button" | "input") && attr == "formaction")
+        || (element == "a" && attr == "ping")
+        || (element == "video" && attr == "poster")
+}
+
+fn is_space(c: u8) -> bool {
+    matches!(c, b'\t' | b'\n' | b'\x0C' | b' ')
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    }
+}
+
+/// A tag name at `from` (ASCII letters and digits), lower-cased, and where
+/// it ends; `None` when it is followed by anything but a space, `/` or `>`
+/// (the tokenizer would take more into the name) or is too long to be one
+/// of [`TAGS`].
+fn tag_name(b: &[u8], from: usize) -> Option<(Name, usize)> {
+    let mut name = Name([0u8; MAX_NAME], 0);
+    let mut i = from;
+    while i < b.len() && b[i].is_ascii_alphanumeric() {
+        *name.0.get_mut(i - from)? = b[i].to_ascii_lowercase();
+        i += 1;
+    }
+    name.1 = i - from;
+    let next = *b.get(i)?;
+    if !(is_space(next) || next == b'/' || next == b'>') {
+        return None;
+    }
+    Some((name, i))
+}
+
+/// A lower-cased tag name, on the stack.
+struct Name([u8; MAX_NAME], usize);
+
+impl Name {
+    fn as_bytes(&self) -> &[u8] {
+        &self.0[..self.1]
+    }
+}
+
+/// Skips the comment at the `<` at `k` (ammonia strips comments); `None`
+/// for other `<!` markup and for the comment forms the tokenizer ends in
+/// unusual places.
+fn skip_comment(b: &[u8], k: usize) -> Option<usize> {
+    let body = k + 4;
+    if !b[k..].starts_with(b"<!--") {
+        return None;
+    }
+    // `<!-->`, `<!--->`: the comment ends at once.
+    if b[body..].starts_with(b">") || b[body..].starts_with(b"->") {
+        return None;
+    }
+    let hay = &b[body..];
+    let end = hay.windows(3).position(|w| w == b"-->")?;
+    if hay[..end + 3].windows(4).any(|w| w == b"--!>") {
+        return None;
+    }
+    Some(body + end + 3)
+}
+
+/// Escapes text as html5ever's serializer does (`&`, `<`, `>`, U+00A0, and
+/// `"` in attribute values).
+fn escape_into(text: &str, attr: bool, out: &mut String) {
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        let rep = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '\u{A0}' => "&nbsp;",
+            '"' if attr => "&quot;",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(rep);
+        start = i + c.len_utf8();
+    }
+    out.push_str(&text[start..]);
+}
+
+/// The character reference at the `&` at `k`, as html5ever's tokenizer
+/// reads it: its text and the position after it. A `&` that starts no
+/// reference is itself. `None` for references to characters the tokenizer
+/// replaces or reports (left to ammonia).
+fn char_ref(src: &str, k: usize, in_attr: bool) -> Option<(Cow<'static, str>, usize)> {
+    let b = src.as_bytes();
+    let literal = Some((Cow::Borrowed("&"), k + 1));
+    match b.get(k + 1) {
+        Some(b'#') => numeric_ref(b, k),
+        Some(c) if c.is_ascii_alphanumeric() => {
+            // Longest name in the table that the input starts with; the
+            // table holds every prefix of every name, so the walk stops
+            // where no name can continue.
+            let mut end = k + 1;
+            let mut matched: Option<(usize, (u32, u32))> = None;
+            while end < b.len() && end - k <= 40 {
+                end += 1;
+                let Some(name) = src.get(k + 1..end) else {
+                    break;
+                };
+                match NAMED_ENTITIES.get(name) {
+                    Some(&m) if m.0 != 0 => matched = Some((end, m)),
+                    Some(_) => {}
+                    None => break,
+                }
+            }
+            let Some((after, (c1, c2))) = matched else {
+                return literal;
+            };
+            if b[after - 1] != b';' {
+                // A legacy name without `;` (`&copy`): in an attribute
+                // followed by `=` or a letter it is text; elsewhere it is
+                // decoded with a parse error. Rare enough to leave to ammonia.
+                let _ = in_attr;
+                return None;
+            }
+            let mut s = String::new();
+            s.push(char::from_u32(c1)?);
+            if c2 != 0 {
+                s.push(char::from_u32(c2)?);
+            }
+            Some((Cow::Owned(s), after))
+        }
+        _ => literal,
+    }
+}
+
+fn numeric_ref(b: &[u8], k: usize) -> Option<(Cow<'static, str>, usize)> {
+    let (from, base) = match b.get(k + 2) {
+        Some(b'x' | b'X') => (k + 3, 16),
+        _ => (k + 2, 10),
+    };
+    let mut i = from;
+    let mut n: u32 = 0;
+    while let Some(d) = b.get(i).and_then(|&c| (c as char).to_digit(base)) {
+        n = n.checked_mul(base)?.checked_add(d)?;
+        if n > 0x10FFFF {
+            return None;
+        }
+        i += 1;
+    }
+    // No digits (`&#;`) or no `;`: the tokenizer's odd cases.
+    if i == from || b.get(i) != Some(&b';') {
+        return None;
+    }
+    let c = match n {
+        0x00 | 0xD800..=0xDFFF => return None,
+        0x80..=0x9F => C1_REPLACEMENTS[(n - 0x80) as usize].or_else(|| char::from_u32(n))?,
+        n => char::from_u32(n)?,
+    };
+    Some((Cow::Owned(c.to_string()), i + 1))
+}
+
+#[cfg(test)]
+#[path = "html_fast/tests.rs"]
+mod tests;
