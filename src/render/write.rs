@@ -3,7 +3,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Distinguishes temp files of concurrent writes within one process.
@@ -18,6 +18,19 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// old file or the new one, never a partial file, even across a crash. The
 /// file's permissions follow the umask, but are never world-writable.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    match replace_if_changed(path, bytes)? {
+        Some(dir) => {
+            sync_dir(&dir)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// [`write_if_changed`] but for the folder sync: returns the folder to sync
+/// when the file was replaced, so that several files written into one
+/// folder cost one sync of it (`render_all`).
+pub(crate) fn replace_if_changed(path: &Path, bytes: &[u8]) -> io::Result<Option<PathBuf>> {
     let file_name = path.file_name().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -35,7 +48,7 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
         .create(dir)?;
     remove_stale_temps(dir, file_name);
     if same_content(path, bytes)? {
-        return Ok(false);
+        return Ok(None);
     }
 
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -50,8 +63,7 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
         let _ = fs::remove_file(&temp);
     }
     result?;
-    sync_dir(dir)?;
-    Ok(true)
+    Ok(Some(dir.to_path_buf()))
 }
 
 fn write_and_rename(temp: &Path, target: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -122,7 +134,7 @@ fn same_content(path: &Path, bytes: &[u8]) -> io::Result<bool> {
 }
 
 /// Makes the rename itself durable.
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     match File::open(dir).and_then(|d| d.sync_all()) {
         Ok(()) => Ok(()),
         // Some filesystems cannot fsync a directory; the rename is still

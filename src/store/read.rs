@@ -3,57 +3,38 @@
 //!
 //! Entries are read in two steps, so that a render costs about the same
 //! whatever the size of the database and however rare a topic is:
-//! 1. windows: one walk over the stories, newest first, finds the story ids
-//!    of every feed at once (the newest `limit` of all, of each topic, of
-//!    each region) and stops as soon as every feed is full. A feed still
-//!    short after `WALK_FACTOR * limit` stories is rare in recent news, and
-//!    is read from its own side instead (its topic's or region's copies),
-//!    which costs what the feed holds rather than a walk to the oldest story.
-//! 2. entries: each window is read story by story (two primary-key lookups
-//!    each) into one reused [`Entry`] that the caller turns into bytes at
-//!    once; no feed's entries are ever all in memory.
+//! 1. windows (`read/window.rs`): one walk over the stories, newest first,
+//!    finds the story ids of every feed at once (the newest `limit` of all,
+//!    of each topic, of each region) and stops as soon as every feed is
+//!    full. A feed still short after `WALK_FACTOR * limit` stories is rare
+//!    in recent news, and is read from its own side instead (its topic's or
+//!    region's copies), which costs what the feed holds rather than a walk
+//!    to the oldest story.
+//! 2. entries: each window is read story by story into one reused
+//!    [`Entry`] that the caller turns into bytes at once, so no feed's
+//!    entries are ever all in memory. A story is one primary-key lookup
+//!    (story, first copy, source); its topics and region come from the
+//!    walk, and only a story with several copies reads them all (for its
+//!    related links).
+//!
+//! Everything is read in one transaction: one snapshot for all feeds.
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 
 use rusqlite::types::ValueRef;
-use rusqlite::{params, CachedStatement, Row};
+use rusqlite::{CachedStatement, Row, Transaction, TransactionBehavior};
 
 use super::{db_err, parse_opt_ts, parse_ts, EntryFilter, SourceState, Store, StoreError};
 use crate::fetch::Validators;
 use crate::model::{Entry, EntrySource, FeedMeta};
+use window::{windows, Windows};
 
-/// The walk of step 1: every story, newest first (`stories_newest`), with
-/// its copies' sources and topics, one row per copy and topic. Rows of one
-/// story come together, so the walk can stop at any story.
-const WALK_SQL: &str = "
-    SELECT s.id, c.source_id, t.topic
-      FROM stories s
-      JOIN copies c ON c.story_id = s.id
-      LEFT JOIN copy_topics t ON t.copy_id = c.id
-     ORDER BY s.updated DESC, s.uid ASC";
+mod window;
 
-/// The walk looks at most this many stories per entry of a feed before the
-/// feeds still short are read from their own side.
-const WALK_FACTOR: usize = 32;
-
-/// A topic feed read from the topic's side: every story of the topic, then
-/// the newest. Costs the size of the topic, not of the database.
-const TOPIC_WINDOW_SQL: &str = "
-    SELECT s.id FROM stories s
-     WHERE s.id IN (SELECT c.story_id FROM copy_topics t JOIN copies c ON c.id = t.copy_id
-                     WHERE t.topic = ?1)
-     ORDER BY s.updated DESC, s.uid ASC
-     LIMIT ?2";
-
-/// A region feed read from its sources' side (by `copies(source_id, ...)`).
-const REGION_WINDOW_SQL: &str = "
-    SELECT s.id FROM stories s
-     WHERE s.id IN (SELECT c.story_id FROM sources r JOIN copies c ON c.source_id = r.id
-                     WHERE r.region = ?1)
-     ORDER BY s.updated DESC, s.uid ASC
-     LIMIT ?2";
+#[cfg(test)]
+mod tests;
 
 /// What an entry shows: the story and its first copy and source.
 const ENTRY_SQL: &str = "
@@ -87,18 +68,34 @@ impl Store {
         limit: usize,
         mut sink: impl FnMut(usize, Option<&Entry>) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
+        // One read transaction for the whole stream: every feed comes from
+        // the same snapshot, and each statement does not take and release
+        // the database's shared lock (two system calls) on its own.
+        let snapshot = if self.conn.is_autocommit() {
+            let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)
+                .map_err(|e| db_err(&self.path, "cannot start reading entries", e))?;
+            Some(tx)
+        } else {
+            None
+        };
         let regions = SourceRegions::load(self)?;
         let windows = windows(self, &regions, filters, limit)?;
         let mut reader = EntryReader::new(self, &regions)?;
-        for (i, ids) in windows.iter().enumerate() {
+        for (i, ids) in windows.ids.iter().enumerate() {
             for &id in ids {
-                if reader.read(id)? && sink(i, Some(&reader.entry)).is_break() {
+                if reader.read(id, &windows)? && sink(i, Some(&reader.entry)).is_break() {
                     return Ok(());
                 }
             }
             if sink(i, None).is_break() {
-                return Ok(());
+                break;
             }
+        }
+        drop(reader);
+        // Nothing was written: ending the read is all that is left to do.
+        if let Some(tx) = snapshot {
+            tx.commit()
+                .map_err(|e| db_err(&self.path, "cannot finish reading entries", e))?;
         }
         Ok(())
     }
@@ -142,158 +139,6 @@ impl SourceRegions {
     }
 }
 
-/// Step 1: the story ids of each feed, newest first, at most `limit` each.
-fn windows(
-    store: &Store,
-    regions: &SourceRegions,
-    filters: &[EntryFilter],
-    limit: usize,
-) -> Result<Vec<Vec<i64>>, StoreError> {
-    let mut walk = Walk::new(regions, filters, limit);
-    if limit == 0 || filters.is_empty() {
-        return Ok(walk.ids);
-    }
-    let path = store.path.as_path();
-    let what = "cannot read entries";
-    let mut stmt = store
-        .conn
-        .prepare_cached(WALK_SQL)
-        .map_err(|e| db_err(path, what, e))?;
-    let mut rows = stmt.query([]).map_err(|e| db_err(path, what, e))?;
-    let cap = limit.saturating_mul(WALK_FACTOR);
-    let mut story = None;
-    let mut walked = 0usize;
-    let mut capped = false;
-    while let Some(row) = rows.next().map_err(|e| db_err(path, what, e))? {
-        let id: i64 = row.get(0).map_err(|e| db_err(path, what, e))?;
-        if story != Some(id) {
-            if walk.open == 0 {
-                break;
-            }
-            if walked == cap {
-                capped = true;
-                break;
-            }
-            story = Some(id);
-            walked += 1;
-            walk.story(id);
-        }
-        let source: i64 = row.get(1).map_err(|e| db_err(path, what, e))?;
-        let topic = row
-            .get_ref(2)
-            .and_then(|v| v.as_str_or_null().map_err(Into::into))
-            .map_err(|e| db_err(path, what, e))?;
-        walk.copy(id, source, topic);
-    }
-    drop(rows);
-    let mut ids = walk.ids;
-    if capped {
-        for (filter, window) in filters.iter().zip(ids.iter_mut()) {
-            if window.len() < limit {
-                *window = window_of(store, filter, limit)?;
-            }
-        }
-    }
-    Ok(ids)
-}
-
-/// The state of the walk: each feed's window so far, and which feeds a
-/// story belongs to.
-struct Walk<'a> {
-    ids: Vec<Vec<i64>>,
-    limit: usize,
-    /// Feeds not yet full.
-    open: usize,
-    all: Vec<usize>,
-    by_topic: HashMap<&'a str, Vec<usize>>,
-    by_source: HashMap<i64, Vec<usize>>,
-}
-
-impl<'a> Walk<'a> {
-    fn new(regions: &SourceRegions, filters: &'a [EntryFilter], limit: usize) -> Walk<'a> {
-        let mut walk = Walk {
-            ids: vec![Vec::new(); filters.len()],
-            limit,
-            open: if limit == 0 { 0 } else { filters.len() },
-            all: Vec::new(),
-            by_topic: HashMap::new(),
-            by_source: HashMap::new(),
-        };
-        for (i, filter) in filters.iter().enumerate() {
-            match filter {
-                EntryFilter::All => walk.all.push(i),
-                EntryFilter::Topic(t) => walk.by_topic.entry(t.as_str()).or_default().push(i),
-                EntryFilter::Region(r) => {
-                    for (&source, region) in &regions.0 {
-                        if region.as_deref() == Some(r.as_str()) {
-                            walk.by_source.entry(source).or_default().push(i);
-                        }
-                    }
-                }
-            }
-        }
-        walk
-    }
-
-    /// A new story: it belongs to every feed of everything.
-    fn story(&mut self, id: i64) {
-        for k in 0..self.all.len() {
-            self.add(self.all[k], id);
-        }
-    }
-
-    /// One copy (and one of its topics) of story `id`.
-    fn copy(&mut self, id: i64, source: i64, topic: Option<&str>) {
-        if let Some(feeds) = self.by_source.get(&source) {
-            for &f in feeds {
-                add(&mut self.ids[f], &mut self.open, self.limit, id);
-            }
-        }
-        if let Some(feeds) = topic.and_then(|t| self.by_topic.get(t)) {
-            for &f in feeds {
-                add(&mut self.ids[f], &mut self.open, self.limit, id);
-            }
-        }
-    }
-
-    fn add(&mut self, feed: usize, id: i64) {
-        add(&mut self.ids[feed], &mut self.open, self.limit, id);
-    }
-}
-
-/// Appends story `id` to a window unless it is full or already ends with
-/// it (a story's rows come together).
-fn add(window: &mut Vec<i64>, open: &mut usize, limit: usize, id: i64) {
-    if window.len() < limit && window.last() != Some(&id) {
-        window.push(id);
-        if window.len() == limit {
-            *open -= 1;
-        }
-    }
-}
-
-/// One feed's window read from its own side (see [`TOPIC_WINDOW_SQL`]).
-fn window_of(store: &Store, filter: &EntryFilter, limit: usize) -> Result<Vec<i64>, StoreError> {
-    let path = store.path.as_path();
-    let what = "cannot read entries";
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let (sql, name) = match filter {
-        EntryFilter::Topic(t) => (TOPIC_WINDOW_SQL, t),
-        EntryFilter::Region(r) => (REGION_WINDOW_SQL, r),
-        // The walk fills the main feed first: it is never short when capped.
-        EntryFilter::All => return Ok(Vec::new()),
-    };
-    let mut stmt = store
-        .conn
-        .prepare_cached(sql)
-        .map_err(|e| db_err(path, what, e))?;
-    let rows = stmt
-        .query_map(params![name, limit], |r| r.get(0))
-        .map_err(|e| db_err(path, what, e))?;
-    rows.collect::<Result<_, _>>()
-        .map_err(|e| db_err(path, what, e))
-}
-
 /// Step 2: reads one story at a time into a reused entry, with its two
 /// statements prepared once.
 struct EntryReader<'s> {
@@ -321,7 +166,7 @@ impl<'s> EntryReader<'s> {
 
     /// Fills `self.entry` with story `id`; false when the story has no
     /// first copy (then it is no entry, as with the join it stands for).
-    fn read(&mut self, id: i64) -> Result<bool, StoreError> {
+    fn read(&mut self, id: i64, windows: &Windows) -> Result<bool, StoreError> {
         let path = self.path;
         let err = |e| db_err(path, "cannot read entries", e);
         let entry = &mut self.entry;
@@ -339,6 +184,38 @@ impl<'s> EntryReader<'s> {
         for list in [&mut entry.topics, &mut entry.regions, &mut entry.related] {
             self.spare.append(list);
         }
+        let known = windows.facts.get(&id).and_then(|f| match f.single {
+            Some((copy, source)) if copy == first_copy => Some((f, source)),
+            _ => None,
+        });
+        if let Some((facts, source)) = known {
+            // The walk saw the story's only copy: no related links, and
+            // its topics and region are known.
+            for &t in &facts.topics {
+                if let Some(name) = windows.topics.get(t as usize) {
+                    push_string(&mut entry.topics, &mut self.spare, name);
+                }
+            }
+            if let Some(r) = self.regions.of(source) {
+                push_string(&mut entry.regions, &mut self.spare, r);
+            }
+        } else {
+            self.copies_of(id, first_copy)?;
+        }
+        let entry = &mut self.entry;
+        entry.topics.sort_unstable();
+        entry.topics.dedup();
+        entry.regions.sort_unstable();
+        entry.regions.dedup();
+        Ok(true)
+    }
+
+    /// The topics, regions and related links of story `id`, from all its
+    /// copies.
+    fn copies_of(&mut self, id: i64, first_copy: i64) -> Result<(), StoreError> {
+        let path = self.path;
+        let err = |e| db_err(path, "cannot read entries", e);
+        let entry = &mut self.entry;
         let mut rows = self.copies.query([id]).map_err(err)?;
         let mut last_copy = None;
         while let Some(row) = rows.next().map_err(err)? {
@@ -365,11 +242,7 @@ impl<'s> EntryReader<'s> {
                 }
             }
         }
-        entry.topics.sort_unstable();
-        entry.topics.dedup();
-        entry.regions.sort_unstable();
-        entry.regions.dedup();
-        Ok(true)
+        Ok(())
     }
 }
 
