@@ -89,7 +89,7 @@ impl<'a> AtomWriter<'a> {
         text_element(&mut out, 1, "title", &[("type", "text")], &feed.title);
         let updated = self.updated.take().unwrap_or(DateTime::UNIX_EPOCH);
         text_element(&mut out, 1, "updated", &[], &rfc3339(updated));
-        if let Some(href) = feed.self_url.as_deref().and_then(iri_ref) {
+        if let Some(href) = feed.self_url.as_deref().and_then(iri) {
             empty_element(
                 &mut out,
                 1,
@@ -124,14 +124,16 @@ fn write_entry(out: &mut String, entry: &Entry, topic_labels: &HashMap<String, S
     if let Some(published) = entry.published {
         text_element(out, 2, "published", &[], &rfc3339(published));
     }
-    let alternate = entry.link.as_deref().and_then(iri_ref);
+    let alternate = entry.link.as_deref().and_then(iri);
     if let Some(href) = &alternate {
         empty_element(out, 2, "link", &[("rel", "alternate"), ("href", href)]);
     }
-    let mut related_seen: HashSet<String> = HashSet::new();
-    for href in entry.related.iter().filter_map(|r| iri_ref(r)) {
-        if Some(&href) != alternate.as_ref() && related_seen.insert(href.clone()) {
+    // A story has a handful of copies at most: a list beats a set.
+    let mut related_seen: Vec<Cow<'_, str>> = Vec::new();
+    for href in entry.related.iter().filter_map(|r| iri(r)) {
+        if Some(&href) != alternate.as_ref() && !related_seen.contains(&href) {
             empty_element(out, 2, "link", &[("rel", "related"), ("href", &href)]);
+            related_seen.push(href);
         }
     }
     for name in &entry.authors {
@@ -173,21 +175,17 @@ fn write_source(out: &mut String, source: &EntrySource) {
         .map(str::trim)
         .filter(|id| is_absolute_iri(id))
         .map(Cow::Borrowed)
-        .or_else(|| {
-            iri_ref(&source.url)
-                .filter(|u| is_absolute_iri(u))
-                .map(Cow::Owned)
-        })
+        .or_else(|| iri(&source.url).filter(|u| is_absolute_iri(u)))
         .unwrap_or_else(|| {
             Cow::Owned(format!("urn:feedmill:source:{}", percent_all(&source.name)))
         });
     text_element(out, 3, "id", &[], &id);
     let title = non_blank(source.feed_title.as_deref()).unwrap_or(&source.name);
     text_element(out, 3, "title", &[("type", "text")], title);
-    if let Some(href) = iri_ref(&source.url) {
+    if let Some(href) = iri(&source.url) {
         empty_element(out, 3, "link", &[("rel", "self"), ("href", &href)]);
     }
-    if let Some(href) = source.feed_link.as_deref().and_then(iri_ref) {
+    if let Some(href) = source.feed_link.as_deref().and_then(iri) {
         empty_element(out, 3, "link", &[("rel", "alternate"), ("href", &href)]);
     }
     out.push_str("    </source>\n");
@@ -360,9 +358,17 @@ fn push_escaped(
 /// percent-encoded and a `%` that starts no escape encoded as `%25`. `None`
 /// when nothing is left.
 pub(crate) fn iri_ref(s: &str) -> Option<String> {
+    iri(s).map(Cow::into_owned)
+}
+
+/// [`iri_ref`], borrowing `s` when it needs no change (nearly always).
+fn iri(s: &str) -> Option<Cow<'_, str>> {
     let s = s.trim();
     if s.is_empty() {
         return None;
+    }
+    if is_plain_iri(s) {
+        return Some(Cow::Borrowed(s));
     }
     let mut out = String::with_capacity(s.len());
     let mut seen_hash = false;
@@ -386,7 +392,27 @@ pub(crate) fn iri_ref(s: &str) -> Option<String> {
             out.push(c);
         }
     }
-    Some(out)
+    Some(Cow::Owned(out))
+}
+
+/// Whether `iri` would leave `s` (trimmed) as it is, checked byte by byte.
+/// The lead bytes of the C1 controls and of U+FFFE/U+FFFF (0xC2, 0xEF)
+/// send `s` the long way, which looks at the whole character.
+fn is_plain_iri(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut hashes = 0;
+    bytes.iter().enumerate().all(|(i, &b)| match b {
+        b'%' => {
+            bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+        }
+        b'#' => {
+            hashes += 1;
+            hashes == 1
+        }
+        b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'`' | 0x7F | 0xC2 | 0xEF => false,
+        b => b > b' ',
+    })
 }
 
 fn push_percent(out: &mut String, b: u8) {
@@ -432,7 +458,7 @@ pub(crate) fn is_absolute_iri(s: &str) -> bool {
         && !rest.is_empty()
         && authority_ok
         && rest.matches('#').count() <= 1
-        && iri_ref(s).as_deref() == Some(s)
+        && iri(s).is_some_and(|i| i == s)
 }
 
 /// RFC 3339 as RFC 4287 3.3 wants it (uppercase `T` and `Z`, seconds),

@@ -87,11 +87,23 @@ fn iri_ref_table() {
             Some("https://sr.example.org/вести"),
         ),
         ("/relative/path", Some("/relative/path")),
+        // Lead bytes 0xC2 and 0xEF: the C1 control and U+FFFF are encoded,
+        // their neighbours are not.
+        (
+            "https://e.example/\u{A0}\u{85}\u{FFFD}\u{FFFF}",
+            Some("https://e.example/\u{A0}%C2%85\u{FFFD}%EF%BF%BF"),
+        ),
+        ("https://e.example/\u{7f}", Some("https://e.example/%7F")),
         ("", None),
         ("   ", None),
     ];
     for (input, want) in table {
         assert_eq!(iri_ref(input).as_deref(), *want, "iri_ref({input:?})");
+        // The quick check agrees with the long way.
+        let trimmed = input.trim();
+        if !trimmed.is_empty() && is_plain_iri(trimmed) {
+            assert_eq!(*want, Some(trimmed), "is_plain_iri({input:?})");
+        }
     }
 }
 

@@ -265,6 +265,12 @@ fn the_walk_follows_the_newest_index_without_sorting() {
         plan.iter().any(|p| p.contains("stories_newest")),
         "{plan:?}"
     );
+    // Indexes only: no copy's row is read.
+    assert!(
+        plan.iter()
+            .any(|p| p.contains("COVERING INDEX copies_story_source")),
+        "{plan:?}"
+    );
     // A sort would read every story before the first row.
     assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
 }
