@@ -136,9 +136,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "#,
     // 4: a story's copies with their sources, without reading the copies'
     // rows: the renderer's newest-first walk over every feed (read/window.rs)
-    // reads only indexes with it.
+    // reads only indexes with it. `IF NOT EXISTS`: a database put back to
+    // an older version by hand (as tests do) may still have it.
     r#"
-    CREATE INDEX copies_story_source ON copies(story_id, source_id);
+    CREATE INDEX IF NOT EXISTS copies_story_source ON copies(story_id, source_id);
     "#,
 ];
 
