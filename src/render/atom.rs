@@ -356,12 +356,8 @@ fn push_escaped(
 /// An IRI reference safe to put in an `href`: trimmed, with the characters
 /// RFC 3987 forbids (controls, space, `<>"{}|\^` and backtick, a second `#`)
 /// percent-encoded and a `%` that starts no escape encoded as `%25`. `None`
-/// when nothing is left.
-pub(crate) fn iri_ref(s: &str) -> Option<String> {
-    iri(s).map(Cow::into_owned)
-}
-
-/// [`iri_ref`], borrowing `s` when it needs no change (nearly always).
+/// when nothing is left. Borrows `s` when it needs no change (nearly
+/// always).
 fn iri(s: &str) -> Option<Cow<'_, str>> {
     let s = s.trim();
     if s.is_empty() {

@@ -46,7 +46,7 @@ fn attribute_escaping_table() {
 }
 
 #[test]
-fn iri_ref_table() {
+fn iri_table() {
     let table: &[(&str, Option<&str>)] = &[
         (
             "https://example.org/a?b=c#d",
@@ -98,7 +98,7 @@ fn iri_ref_table() {
         ("   ", None),
     ];
     for (input, want) in table {
-        assert_eq!(iri_ref(input).as_deref(), *want, "iri_ref({input:?})");
+        assert_eq!(iri(input).as_deref(), *want, "iri({input:?})");
         // The quick check agrees with the long way.
         let trimmed = input.trim();
         if !trimmed.is_empty() && is_plain_iri(trimmed) {
