@@ -90,7 +90,7 @@ pub fn render_all(config: &Config, store: &Store) -> Result<RenderReport, Render
             if let Some(entry) = entry {
                 atom.push(entry);
                 count += 1;
-                if latest.len() < headlines(plan.kind) {
+                if config.output.index && latest.len() < headlines(plan.kind) {
                     latest.push(Headline::of(entry));
                 }
                 return ControlFlow::Continue(());

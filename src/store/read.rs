@@ -174,11 +174,14 @@ impl<'s> EntryReader<'s> {
         let Some(row) = rows.next().map_err(err)? else {
             return Ok(false);
         };
-        let (first_copy, updated, published) = fill(entry, row).map_err(err)?;
+        let first_copy = fill(entry, row).map_err(err)?;
         let authors = text(row, 7).map_err(err)?;
         entry.authors = list(path, &entry.uid, "copies.authors", authors)?;
-        entry.updated = parse_ts(path, "stories.updated", &updated)?;
-        entry.published = parse_opt_ts(path, "copies.published", published)?;
+        entry.updated = parse_ts(path, "stories.updated", text(row, 1).map_err(err)?)?;
+        entry.published = match text_or_null(row, 8).map_err(err)? {
+            Some(p) => Some(parse_ts(path, "copies.published", p)?),
+            None => None,
+        };
         drop(rows);
 
         for list in [&mut entry.topics, &mut entry.regions, &mut entry.related] {
@@ -264,24 +267,22 @@ fn blank_entry() -> Entry {
     }
 }
 
-/// Copies the columns of `ENTRY_SQL` into `entry`, reusing its strings;
-/// returns the first copy's id and the timestamps, still text.
-fn fill(entry: &mut Entry, r: &Row<'_>) -> rusqlite::Result<(i64, String, Option<String>)> {
+/// Copies the text columns of `ENTRY_SQL` but the timestamps and authors
+/// into `entry`, reusing its strings; returns the first copy's id.
+fn fill(entry: &mut Entry, r: &Row<'_>) -> rusqlite::Result<i64> {
     set(&mut entry.uid, text(r, 0)?);
-    let updated = text(r, 1)?.to_owned();
     let first_copy = r.get(2)?;
     set(&mut entry.title, text(r, 3)?);
     set_opt(&mut entry.link, text_or_null(r, 4)?);
     set_opt(&mut entry.summary_html, text_or_null(r, 5)?);
     set_opt(&mut entry.content_html, text_or_null(r, 6)?);
-    let published = text_or_null(r, 8)?.map(str::to_owned);
     let source = &mut entry.source;
     set(&mut source.name, text(r, 9)?);
     set(&mut source.url, text(r, 10)?);
     set_opt(&mut source.feed_title, text_or_null(r, 11)?);
     set_opt(&mut source.feed_id, text_or_null(r, 12)?);
     set_opt(&mut source.feed_link, text_or_null(r, 13)?);
-    Ok((first_copy, updated, published))
+    Ok(first_copy)
 }
 
 fn text<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
