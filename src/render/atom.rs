@@ -38,47 +38,82 @@ pub fn atom_document(
     entries: &[Entry],
     topic_labels: &HashMap<String, String>,
 ) -> String {
-    let mut out = String::with_capacity(1024 + entries.len() * 2048);
-    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
-    text_element(&mut out, 1, "id", &[], &feed.id);
-    text_element(&mut out, 1, "title", &[("type", "text")], &feed.title);
-    let updated = entries
-        .iter()
-        .map(|e| e.updated)
-        .max()
-        .unwrap_or(DateTime::UNIX_EPOCH);
-    text_element(&mut out, 1, "updated", &[], &rfc3339(updated));
-    if let Some(href) = feed.self_url.as_deref().and_then(iri_ref) {
-        empty_element(
-            &mut out,
-            1,
-            "link",
-            &[
-                ("rel", "self"),
-                ("type", "application/atom+xml"),
-                ("href", &href),
-            ],
-        );
-    }
-    let author = if feed.author.trim().is_empty() {
-        "feedmill"
-    } else {
-        feed.author.as_str()
-    };
-    person(&mut out, 1, author);
-    text_element(&mut out, 1, "generator", &[], "feedmill");
-
-    // The validator (and readers) reject repeated entry ids; the store should
-    // never produce them, but one bad row must not break the whole feed.
-    let mut seen = HashSet::with_capacity(entries.len());
+    let mut writer = AtomWriter::new(topic_labels);
     for entry in entries {
-        if seen.insert(entry.uid.as_str()) {
-            write_entry(&mut out, entry, topic_labels);
+        writer.push(entry);
+    }
+    writer.finish(feed)
+}
+
+/// [`atom_document`] one entry at a time, for entries streamed from the
+/// store: the same bytes, without holding the entries. Its buffers are kept
+/// from one document to the next.
+pub struct AtomWriter<'a> {
+    topic_labels: &'a HashMap<String, String>,
+    /// The `<entry>` elements so far.
+    body: String,
+    /// The newest `updated` so far.
+    updated: Option<DateTime<Utc>>,
+    seen: HashSet<String>,
+}
+
+impl<'a> AtomWriter<'a> {
+    /// An empty document; `topic_labels` as for [`atom_document`].
+    pub fn new(topic_labels: &'a HashMap<String, String>) -> AtomWriter<'a> {
+        AtomWriter {
+            topic_labels,
+            body: String::new(),
+            updated: None,
+            seen: HashSet::new(),
         }
     }
-    out.push_str("</feed>\n");
-    out
+
+    /// Adds one entry (after the ones before it).
+    pub fn push(&mut self, entry: &Entry) {
+        self.updated = self.updated.max(Some(entry.updated));
+        // The validator (and readers) reject repeated entry ids; the store
+        // should never produce them, but one bad row must not break the
+        // whole feed.
+        if !self.seen.contains(entry.uid.as_str()) {
+            self.seen.insert(entry.uid.clone());
+            write_entry(&mut self.body, entry, self.topic_labels);
+        }
+    }
+
+    /// The whole document, as `feed`; the writer is then empty again.
+    pub fn finish(&mut self, feed: &FeedInfo) -> String {
+        let mut out = String::with_capacity(1024 + self.body.len());
+        out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+        out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+        text_element(&mut out, 1, "id", &[], &feed.id);
+        text_element(&mut out, 1, "title", &[("type", "text")], &feed.title);
+        let updated = self.updated.take().unwrap_or(DateTime::UNIX_EPOCH);
+        text_element(&mut out, 1, "updated", &[], &rfc3339(updated));
+        if let Some(href) = feed.self_url.as_deref().and_then(iri) {
+            empty_element(
+                &mut out,
+                1,
+                "link",
+                &[
+                    ("rel", "self"),
+                    ("type", "application/atom+xml"),
+                    ("href", &href),
+                ],
+            );
+        }
+        let author = if feed.author.trim().is_empty() {
+            "feedmill"
+        } else {
+            feed.author.as_str()
+        };
+        person(&mut out, 1, author);
+        text_element(&mut out, 1, "generator", &[], "feedmill");
+        out.push_str(&self.body);
+        out.push_str("</feed>\n");
+        self.body.clear();
+        self.seen.clear();
+        out
+    }
 }
 
 fn write_entry(out: &mut String, entry: &Entry, topic_labels: &HashMap<String, String>) {
@@ -89,18 +124,20 @@ fn write_entry(out: &mut String, entry: &Entry, topic_labels: &HashMap<String, S
     if let Some(published) = entry.published {
         text_element(out, 2, "published", &[], &rfc3339(published));
     }
-    let alternate = entry.link.as_deref().and_then(iri_ref);
+    let alternate = entry.link.as_deref().and_then(iri);
     if let Some(href) = &alternate {
         empty_element(out, 2, "link", &[("rel", "alternate"), ("href", href)]);
     }
-    let mut related_seen: HashSet<String> = HashSet::new();
-    for href in entry.related.iter().filter_map(|r| iri_ref(r)) {
-        if Some(&href) != alternate.as_ref() && related_seen.insert(href.clone()) {
+    // A story has a handful of copies at most: a list beats a set.
+    let mut related_seen: Vec<Cow<'_, str>> = Vec::new();
+    for href in entry.related.iter().filter_map(|r| iri(r)) {
+        if Some(&href) != alternate.as_ref() && !related_seen.contains(&href) {
             empty_element(out, 2, "link", &[("rel", "related"), ("href", &href)]);
+            related_seen.push(href);
         }
     }
     for name in &entry.authors {
-        if !clean(name).trim().is_empty() {
+        if !is_blank(name) {
             person(out, 2, name);
         }
     }
@@ -138,21 +175,17 @@ fn write_source(out: &mut String, source: &EntrySource) {
         .map(str::trim)
         .filter(|id| is_absolute_iri(id))
         .map(Cow::Borrowed)
-        .or_else(|| {
-            iri_ref(&source.url)
-                .filter(|u| is_absolute_iri(u))
-                .map(Cow::Owned)
-        })
+        .or_else(|| iri(&source.url).filter(|u| is_absolute_iri(u)))
         .unwrap_or_else(|| {
             Cow::Owned(format!("urn:feedmill:source:{}", percent_all(&source.name)))
         });
     text_element(out, 3, "id", &[], &id);
     let title = non_blank(source.feed_title.as_deref()).unwrap_or(&source.name);
     text_element(out, 3, "title", &[("type", "text")], title);
-    if let Some(href) = iri_ref(&source.url) {
+    if let Some(href) = iri(&source.url) {
         empty_element(out, 3, "link", &[("rel", "self"), ("href", &href)]);
     }
-    if let Some(href) = source.feed_link.as_deref().and_then(iri_ref) {
+    if let Some(href) = source.feed_link.as_deref().and_then(iri) {
         empty_element(out, 3, "link", &[("rel", "alternate"), ("href", &href)]);
     }
     out.push_str("    </source>\n");
@@ -181,7 +214,14 @@ fn person(out: &mut String, depth: usize, name: &str) {
 }
 
 fn non_blank(s: Option<&str>) -> Option<&str> {
-    s.filter(|s| !clean(s).trim().is_empty())
+    s.filter(|s| !is_blank(s))
+}
+
+/// Whether `s` is empty once the characters XML cannot carry are dropped
+/// and it is trimmed: stops at the first character that shows, which in a
+/// summary is nearly always the first.
+fn is_blank(s: &str) -> bool {
+    !s.chars().any(|c| is_xml_char(c) && !c.is_whitespace())
 }
 
 fn indent(out: &mut String, depth: usize) {
@@ -229,56 +269,102 @@ fn is_xml_char(c: char) -> bool {
         | '\u{10000}'..='\u{10FFFF}')
 }
 
-/// `s` without the characters XML cannot carry.
-pub(crate) fn clean(s: &str) -> Cow<'_, str> {
-    if s.chars().all(is_xml_char) {
-        Cow::Borrowed(s)
-    } else {
-        Cow::Owned(s.chars().filter(|&c| is_xml_char(c)).collect())
-    }
-}
-
 /// Character data: `]]>` needs no special case since `>` is always escaped.
 fn push_text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            // A literal CR would be normalized away by every XML parser.
-            '\r' => out.push_str("&#13;"),
-            c if is_xml_char(c) => out.push(c),
-            _ => {}
-        }
-    }
+    push_escaped(out, s, &TEXT_SPECIAL, |c| match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        // A literal CR would be normalized away by every XML parser.
+        '\r' => Some("&#13;"),
+        _ => None,
+    });
 }
 
 /// Attribute values: whitespace is escaped too, since parsers normalize
 /// literal tabs and newlines in attributes to spaces.
 fn push_attr(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c if is_xml_char(c) => out.push(c),
-            _ => {}
-        }
+    push_escaped(out, s, &ATTR_SPECIAL, |c| match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        '\t' => Some("&#9;"),
+        '\n' => Some("&#10;"),
+        '\r' => Some("&#13;"),
+        _ => None,
+    });
+}
+
+/// Bytes that start a character `push_text` (or `push_attr`) must look at:
+/// the escaped ones, the controls and DEL, and the lead bytes of the only
+/// other characters XML cannot carry (U+0080..U+009F start with 0xC2,
+/// U+FFFE and U+FFFF with 0xEF). Every other byte is copied as it is, in
+/// runs, which is most of every summary in any script.
+const fn special_bytes(escaped: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b != b'\t' as usize && b != b'\n' as usize;
+        b += 1;
     }
+    table[0x7F] = true;
+    table[0xC2] = true;
+    table[0xEF] = true;
+    let mut i = 0;
+    while i < escaped.len() {
+        table[escaped[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+static TEXT_SPECIAL: [bool; 256] = special_bytes(b"&<>\r");
+static ATTR_SPECIAL: [bool; 256] = special_bytes(b"&<>\"\t\n\r");
+
+/// Copies `s` to `out`, with `escape`'s replacement for the characters it
+/// names and without the characters XML cannot carry.
+fn push_escaped(
+    out: &mut String,
+    s: &str,
+    special: &[bool; 256],
+    escape: fn(char) -> Option<&'static str>,
+) {
+    let bytes = s.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        if !special[usize::from(bytes[i])] {
+            i += 1;
+            continue;
+        }
+        // A special byte is ASCII or a lead byte: always a char boundary.
+        out.push_str(&s[start..i]);
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        match escape(c) {
+            Some(replacement) => out.push_str(replacement),
+            None if is_xml_char(c) => out.push(c),
+            None => {}
+        }
+        i += c.len_utf8();
+        start = i;
+    }
+    out.push_str(&s[start..]);
 }
 
 /// An IRI reference safe to put in an `href`: trimmed, with the characters
 /// RFC 3987 forbids (controls, space, `<>"{}|\^` and backtick, a second `#`)
 /// percent-encoded and a `%` that starts no escape encoded as `%25`. `None`
-/// when nothing is left.
-pub(crate) fn iri_ref(s: &str) -> Option<String> {
+/// when nothing is left. Borrows `s` when it needs no change (nearly
+/// always).
+fn iri(s: &str) -> Option<Cow<'_, str>> {
     let s = s.trim();
     if s.is_empty() {
         return None;
+    }
+    if is_plain_iri(s) {
+        return Some(Cow::Borrowed(s));
     }
     let mut out = String::with_capacity(s.len());
     let mut seen_hash = false;
@@ -302,7 +388,27 @@ pub(crate) fn iri_ref(s: &str) -> Option<String> {
             out.push(c);
         }
     }
-    Some(out)
+    Some(Cow::Owned(out))
+}
+
+/// Whether `iri` would leave `s` (trimmed) as it is, checked byte by byte.
+/// The lead bytes of the C1 controls and of U+FFFE/U+FFFF (0xC2, 0xEF)
+/// send `s` the long way, which looks at the whole character.
+fn is_plain_iri(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut hashes = 0;
+    bytes.iter().enumerate().all(|(i, &b)| match b {
+        b'%' => {
+            bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+        }
+        b'#' => {
+            hashes += 1;
+            hashes == 1
+        }
+        b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'`' | 0x7F | 0xC2 | 0xEF => false,
+        b => b > b' ',
+    })
 }
 
 fn push_percent(out: &mut String, b: u8) {
@@ -348,7 +454,7 @@ pub(crate) fn is_absolute_iri(s: &str) -> bool {
         && !rest.is_empty()
         && authority_ok
         && rest.matches('#').count() <= 1
-        && iri_ref(s).as_deref() == Some(s)
+        && iri(s).is_some_and(|i| i == s)
 }
 
 /// RFC 3339 as RFC 4287 3.3 wants it (uppercase `T` and `Z`, seconds),

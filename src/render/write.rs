@@ -3,7 +3,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Distinguishes temp files of concurrent writes within one process.
@@ -18,6 +18,19 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// old file or the new one, never a partial file, even across a crash. The
 /// file's permissions follow the umask, but are never world-writable.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    match replace_if_changed(path, bytes)? {
+        Some(dir) => {
+            sync_dir(&dir)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// [`write_if_changed`] but for the folder sync: returns the folder to sync
+/// when the file was replaced, so that several files written into one
+/// folder cost one sync of it (`render_all`).
+pub(crate) fn replace_if_changed(path: &Path, bytes: &[u8]) -> io::Result<Option<PathBuf>> {
     let file_name = path.file_name().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -35,7 +48,7 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
         .create(dir)?;
     remove_stale_temps(dir, file_name);
     if same_content(path, bytes)? {
-        return Ok(false);
+        return Ok(None);
     }
 
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -50,8 +63,7 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
         let _ = fs::remove_file(&temp);
     }
     result?;
-    sync_dir(dir)?;
-    Ok(true)
+    Ok(Some(dir.to_path_buf()))
 }
 
 fn write_and_rename(temp: &Path, target: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -103,10 +115,11 @@ fn remove_stale_temps(dir: &Path, file_name: &std::ffi::OsStr) {
     }
 }
 
-/// Whether `path` exists and holds exactly `bytes`. Reads at most one byte
+/// Whether `path` exists and holds exactly `bytes`. Compares a buffer at a
+/// time, stopping at the first difference, and reads at most one buffer
 /// more than `bytes.len()`, so a huge unrelated file costs nothing.
 fn same_content(path: &Path, bytes: &[u8]) -> io::Result<bool> {
-    let file = match File::open(path) {
+    let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(e),
@@ -115,14 +128,30 @@ fn same_content(path: &Path, bytes: &[u8]) -> io::Result<bool> {
     if !meta.is_file() || meta.len() != bytes.len() as u64 {
         return Ok(false);
     }
-    let mut existing = Vec::with_capacity(bytes.len());
-    file.take(bytes.len() as u64 + 1)
-        .read_to_end(&mut existing)?;
-    Ok(existing == bytes)
+    let mut buf = vec![0u8; COMPARE_BUFFER.min(bytes.len() + 1)];
+    let mut rest = bytes;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(rest.is_empty());
+        }
+        // Longer than it was a moment ago, or different.
+        if n > rest.len() || buf[..n] != rest[..n] {
+            return Ok(false);
+        }
+        rest = &rest[n..];
+    }
 }
 
+/// Bytes of the existing file compared at a time.
+const COMPARE_BUFFER: usize = 64 * 1024;
+
 /// Makes the rename itself durable.
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     match File::open(dir).and_then(|d| d.sync_all()) {
         Ok(()) => Ok(()),
         // Some filesystems cannot fsync a directory; the rename is still
@@ -136,5 +165,39 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
             Ok(())
         }
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_content_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feed.atom");
+        let big: Vec<u8> = (0..3 * COMPARE_BUFFER + 17)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let mut last_differs = big.clone();
+        if let Some(b) = last_differs.last_mut() {
+            *b ^= 1;
+        }
+        let mut boundary_differs = big.clone();
+        boundary_differs[COMPARE_BUFFER] ^= 1;
+        let table: [(&[u8], &[u8], bool); 7] = [
+            (&big, &big, true),
+            (&big, &last_differs, false),
+            (&big, &boundary_differs, false),
+            (&big, &big[..big.len() - 1], false),
+            (&big[..big.len() - 1], &big, false),
+            (b"", b"", true),
+            (b"<feed/>", b"<feed/>", true),
+        ];
+        for (i, (on_disk, bytes, want)) in table.into_iter().enumerate() {
+            fs::write(&path, on_disk).unwrap();
+            assert_eq!(same_content(&path, bytes).unwrap(), want, "case {i}");
+        }
+        assert!(!same_content(&dir.path().join("missing"), b"").unwrap());
     }
 }

@@ -134,6 +134,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX near_keys_copy ON near_keys(copy_id);
     DELETE FROM meta WHERE key = 'near_index_version';
     "#,
+    // 4: a story's copies with their sources, without reading the copies'
+    // rows: the renderer's newest-first walk over every feed (read/window.rs)
+    // reads only indexes with it. `IF NOT EXISTS`: a database put back to
+    // an older version by hand (as tests do) may still have it.
+    r#"
+    CREATE INDEX IF NOT EXISTS copies_story_source ON copies(story_id, source_id);
+    "#,
 ];
 
 /// Opens the connection, sets the pragmas and brings the schema up to date.

@@ -13,6 +13,14 @@ fn text_escaping_table() {
         ("cr\r\n", "cr&#13;\n"),
         ("nonchars\u{FFFE}\u{FFFF}", "nonchars"),
         ("Вучић ë ç 😀", "Вучић ë ç 😀"),
+        // Characters whose first byte is one of the C1 controls' or the
+        // non-characters' lead bytes but that XML allows.
+        (
+            "nbsp\u{A0}«»\u{FFFD}\u{FFFC}\u{E000}",
+            "nbsp\u{A0}«»\u{FFFD}\u{FFFC}\u{E000}",
+        ),
+        ("\u{80}<\u{9f}", "&lt;"),
+        ("", ""),
     ];
     for (input, want) in table {
         let mut out = String::new();
@@ -28,6 +36,7 @@ fn attribute_escaping_table() {
         ("a<b>&", "a&lt;b&gt;&amp;"),
         ("t\tn\nr\r", "t&#9;n&#10;r&#13;"),
         ("x\u{1}y", "xy"),
+        ("ë\u{85}\u{A0}\u{FFFF}й", "ë\u{A0}й"),
     ];
     for (input, want) in table {
         let mut out = String::new();
@@ -37,7 +46,7 @@ fn attribute_escaping_table() {
 }
 
 #[test]
-fn iri_ref_table() {
+fn iri_table() {
     let table: &[(&str, Option<&str>)] = &[
         (
             "https://example.org/a?b=c#d",
@@ -78,11 +87,23 @@ fn iri_ref_table() {
             Some("https://sr.example.org/вести"),
         ),
         ("/relative/path", Some("/relative/path")),
+        // Lead bytes 0xC2 and 0xEF: the C1 control and U+FFFF are encoded,
+        // their neighbours are not.
+        (
+            "https://e.example/\u{A0}\u{85}\u{FFFD}\u{FFFF}",
+            Some("https://e.example/\u{A0}%C2%85\u{FFFD}%EF%BF%BF"),
+        ),
+        ("https://e.example/\u{7f}", Some("https://e.example/%7F")),
         ("", None),
         ("   ", None),
     ];
     for (input, want) in table {
-        assert_eq!(iri_ref(input).as_deref(), *want, "iri_ref({input:?})");
+        assert_eq!(iri(input).as_deref(), *want, "iri({input:?})");
+        // The quick check agrees with the long way.
+        let trimmed = input.trim();
+        if !trimmed.is_empty() && is_plain_iri(trimmed) {
+            assert_eq!(*want, Some(trimmed), "is_plain_iri({input:?})");
+        }
     }
 }
 
@@ -132,4 +153,69 @@ fn entry_ids() {
         "urn:feedmill:entry:not%20a%20uuid%2F%C3%A7"
     );
     assert_eq!(entry_id(""), "urn:feedmill:entry:unnamed");
+}
+
+#[test]
+fn blank_table() {
+    let table = [
+        ("", true),
+        (" \t\n\r", true),
+        ("\u{0}\u{85}\u{FFFE} \u{A0}\u{3000}", true),
+        ("  x ", false),
+        ("\u{1}<", false),
+        ("\u{A0}й", false),
+    ];
+    for (input, want) in table {
+        assert_eq!(is_blank(input), want, "{input:?}");
+        assert_eq!(non_blank(Some(input)).is_none(), want, "{input:?}");
+    }
+}
+
+#[test]
+fn streamed_document_is_the_same_document() {
+    let labels = HashMap::from([("defense".to_string(), "Defense".to_string())]);
+    let feed = FeedInfo {
+        id: "urn:feedmill:feed:all".into(),
+        title: "All".into(),
+        self_url: None,
+        author: "All".into(),
+    };
+    let entry = |uid: &str, minutes: i64| Entry {
+        uid: uid.into(),
+        title: format!("Story {uid}"),
+        link: Some(format!("https://a.example/{uid}")),
+        summary_html: Some("<p>x</p>".into()),
+        content_html: None,
+        authors: vec!["Desk".into()],
+        published: None,
+        updated: DateTime::UNIX_EPOCH + chrono::TimeDelta::minutes(minutes),
+        topics: vec!["defense".into()],
+        regions: vec![],
+        source: EntrySource {
+            name: "A".into(),
+            url: "https://a.example/rss".into(),
+            ..EntrySource::default()
+        },
+        related: vec![],
+    };
+    // Out of order and with a repeated uid: `updated` is still the newest.
+    let entries = [entry("b", 5), entry("a", 9), entry("b", 7)];
+    let whole = atom_document(&feed, &entries, &labels);
+    assert!(
+        whole.contains("<updated>1970-01-01T00:09:00Z</updated>\n  <link")
+            || whole.contains("<updated>1970-01-01T00:09:00Z</updated>\n  <author")
+    );
+    assert_eq!(whole.matches("<entry>").count(), 2);
+    let mut writer = AtomWriter::new(&labels);
+    for round in 0..2 {
+        for e in &entries {
+            writer.push(e);
+        }
+        assert_eq!(writer.finish(&feed), whole, "round {round}");
+    }
+    assert_eq!(
+        writer.finish(&feed),
+        atom_document(&feed, &[], &labels),
+        "a finished writer starts empty"
+    );
 }
