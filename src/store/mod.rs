@@ -271,14 +271,7 @@ impl Store {
     /// Records what the outputs were last rendered from (a content version
     /// and the output settings, as the caller spells them).
     pub fn set_rendered(&mut self, marker: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![RENDERED, marker],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err("cannot record the render", e))
+        set_meta(&self.conn, RENDERED, marker).map_err(|e| self.err("cannot record the render", e))
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -332,6 +325,16 @@ impl Store {
 /// Keys in `meta`: see [`Store::content_version`] and [`Store::rendered`].
 const CONTENT_VERSION: &str = "content_version";
 const RENDERED: &str = "rendered";
+
+/// Sets `key` in the `meta` table (a transaction derefs to its connection).
+fn set_meta(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])
+    .map(|_| ())
+}
 
 /// Moves [`Store::content_version`] on, inside the writing transaction.
 fn bump_content_version(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {

@@ -264,11 +264,6 @@ pub(super) fn ensure(conn: &mut Connection, path: &Path) -> Result<(), StoreErro
             index_copy(&tx, id, &sig, item_at(published, updated, seen)).map_err(err)?;
         }
     }
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![INDEX_META, INDEX_VERSION],
-    )
-    .map_err(err)?;
+    super::set_meta(&tx, INDEX_META, INDEX_VERSION).map_err(err)?;
     tx.commit().map_err(err)
 }

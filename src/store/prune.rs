@@ -156,12 +156,7 @@ pub(super) fn prune(
 
 /// Records that a prune ran at `now`.
 fn record_prune(tx: &Transaction<'_>, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![LAST_PRUNE, ts(now)],
-    )
-    .map(|_| ())
+    super::set_meta(tx, LAST_PRUNE, &ts(now))
 }
 
 /// Deletes up to `BATCH` doomed stories with everything that refers to them.

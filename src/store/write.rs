@@ -581,12 +581,7 @@ pub(super) fn retag_if_changed(
             sync_topics(&tx, *copy_id, &topics).map_err(err)?;
         }
     }
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![TOPICS_FINGERPRINT, fingerprint],
-    )
-    .map_err(err)?;
+    super::set_meta(&tx, TOPICS_FINGERPRINT, fingerprint).map_err(err)?;
     super::bump_content_version(&tx).map_err(err)?;
     tx.commit().map_err(err)?;
     Ok(true)
