@@ -2,9 +2,9 @@
 //! nothing.
 //!
 //! `cargo run --release --example parse_speed [ROUNDS]` generates four
-//! 100-item feeds like the e2e benchmark's (RSS 2.0 and Atom; English,
-//! Albanian, Serbian Latin and Cyrillic; ~600-byte HTML summaries with
-//! links, images and tracking parameters) and times `parse_feed_with` over
+//! 100-item feeds of the e2e benchmark's corpus (`benches/common`: RSS 2.0
+//! and Atom; English, Albanian, Serbian Latin and Cyrillic; ~600-byte HTML
+//! summaries with links, images and tracking parameters) and times `parse_feed_with` over
 //! them, printing the median µs per item (thread CPU time) over ROUNDS rounds
 //! (default 15).
 //!
@@ -20,162 +20,23 @@ use feedmill::normalize::html;
 use feedmill::parse::{parse_feed_with, Limits};
 use url::Url;
 
-const EN: &[&str] = &[
-    "government",
-    "minister",
-    "Kosovo",
-    "Serbia",
-    "Albania",
-    "elections",
-    "energy",
-    "prices",
-    "parliament",
-    "agreement",
-    "border",
-    "police",
-    "NATO",
-    "KFOR",
-    "Brussels",
-    "dialogue",
-];
-const SQ: &[&str] = &[
-    "qeveria",
-    "ministri",
-    "Kosova",
-    "Serbia",
-    "Shqipëria",
-    "zgjedhjet",
-    "energjia",
-    "çmimet",
-    "kuvendi",
-    "marrëveshja",
-    "kufiri",
-    "policia",
-    "NATO",
-    "KFOR",
-    "Brukseli",
-    "dialogu",
-];
-const SR_LATN: &[&str] = &[
-    "vlada",
-    "ministar",
-    "Kosovo",
-    "Srbija",
-    "Albanija",
-    "izbori",
-    "energija",
-    "cene",
-    "skupština",
-    "sporazum",
-    "granica",
-    "policija",
-    "opština",
-    "budžet",
-    "Vučić",
-    "struja",
-];
-const SR_CYRL: &[&str] = &[
-    "влада",
-    "министар",
-    "Косово",
-    "Србија",
-    "Албанија",
-    "избори",
-    "енергија",
-    "цене",
-    "скупштина",
-    "споразум",
-    "граница",
-    "полиција",
-    "НАТО",
-    "КФОР",
-    "Брисел",
-    "дијалог",
-];
+#[path = "../benches/common/rng.rs"]
+mod rng;
+use rng::Rng;
 
-/// xorshift64*: deterministic without a crate.
-struct Rng(u64);
+#[path = "../benches/common/corpus.rs"]
+mod corpus;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn words(&mut self, words: &[&str], n: usize) -> String {
-        let picked: Vec<&str> = (0..n).map(|_| words[self.below(words.len())]).collect();
-        picked.join(" ")
-    }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// One feed of `count` items: (base URL, body).
-fn feed(f: usize, count: usize, rng: &mut Rng) -> (Url, Vec<u8>) {
-    let words = [EN, SQ, SR_LATN, SR_CYRL][f % 4];
-    let atom = f % 2 == 1;
-    let host = format!("outlet{f}.example");
-    let mut entries = String::new();
-    for i in 0..count {
-        let serial = f * 1000 + i;
-        let title = format!("{} {serial}", rng.words(words, 6));
-        let summary = format!(
-            "<p>{} <b>{}</b> <a href=\"/related/{serial}\">{}</a>.</p><p>{} <img src=\"/img/{serial}.jpg\" alt=\"\"> {}.</p>",
-            rng.words(words, 18),
-            rng.words(words, 3),
-            rng.words(words, 2),
-            rng.words(words, 22),
-            rng.words(words, 12),
-        );
-        let link = format!(
-            "https://www.{host}/news/{f}-{i}?utm_source=rss&amp;utm_medium=feed&amp;id={i}"
-        );
-        let (day, hour, min) = (1 + i % 28, i % 24, (i * 7) % 60);
-        if atom {
-            entries.push_str(&format!(
-                "<entry><id>tag:{host},2026:{i}</id><title>{}</title><link rel=\"alternate\" href=\"{link}\"/>\
-                 <updated>2026-11-{day:02}T{hour:02}:{min:02}:00Z</updated><author><name>Desk</name></author>\
-                 <summary type=\"html\">{}</summary></entry>\n",
-                escape(&title),
-                escape(&summary)
-            ));
-        } else {
-            entries.push_str(&format!(
-                "<item><title>{}</title><link>{link}</link><guid isPermaLink=\"false\">{host}-{i}</guid>\
-                 <pubDate>{day} Nov 2026 {hour:02}:{min:02}:00 +0000</pubDate><description>{}</description></item>\n",
-                escape(&title),
-                escape(&summary)
-            ));
-        }
-    }
-    let body = if atom {
-        format!(
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\
-             <id>https://{host}/</id><title>Outlet {f}</title><updated>2026-11-04T00:00:00Z</updated>\
-             <link rel=\"alternate\" href=\"https://www.{host}/\"/>\n{entries}</feed>\n"
-        )
-    } else {
-        format!(
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel><title>Outlet {f}</title>\
-             <link>https://www.{host}/</link><description>News</description>\n{entries}</channel></rss>\n"
-        )
-    };
-    let base = Url::parse(&format!("https://{host}/feed.xml")).expect("generated URL");
-    (base, body.into_bytes())
-}
-
+/// Four 100-item feeds of the e2e benchmark's corpus: (base URL, body).
 fn generated() -> Vec<(Url, Vec<u8>)> {
-    let mut rng = Rng(0x5eed_f00d);
-    (0..4).map(|f| feed(f, 100, &mut rng)).collect()
+    corpus::generate_with(4, Some(100))
+        .feeds
+        .into_iter()
+        .map(|(path, _, body)| {
+            let base = Url::parse(&format!("https://feeds.example{path}")).expect("generated URL");
+            (base, body)
+        })
+        .collect()
 }
 
 fn now() -> DateTime<Utc> {
