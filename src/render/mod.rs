@@ -13,7 +13,6 @@ mod write;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 use crate::config::{Config, OutputConfig};
 use crate::store::{EntryFilter, Store};
@@ -45,16 +44,12 @@ struct FeedPlan {
     label: String,
 }
 
-/// Documents rendered but not yet written: the renderer runs at most this
-/// far ahead of the thread that writes and flushes files.
-const WRITE_QUEUE: usize = 2;
-
 /// Writes the main feed and, as configured, every topic and region feed,
 /// then the index page (`[output] index`), which is not counted in the
 /// report's feeds.
 ///
 /// Entries stream from the store into each document (no feed's entries are
-/// held), and a second thread writes each finished document while the next
+/// held), and other threads write each finished document while the next
 /// one is rendered, so the flushes to disk cost no rendering time; each
 /// folder is synced once, after its last file.
 pub fn render_all(config: &Config, store: &Store) -> Result<RenderReport, RenderError> {
@@ -66,26 +61,14 @@ pub fn render_all(config: &Config, store: &Store) -> Result<RenderReport, Render
     let plans = feed_plans(config, &labels);
     let filters: Vec<EntryFilter> = plans.iter().map(|p| p.filter.clone()).collect();
     let dir = config.output_dir();
-    // A main feed named index.html would be overwritten by the page.
-    let index_path = config.index_path();
-    let index = config.output.index && index_path != config.output.path;
-    std::thread::scope(|scope| {
-        let (queue, jobs) = mpsc::sync_channel::<Job>(WRITE_QUEUE);
-        let writer = std::thread::Builder::new()
-            .name("feedmill-write".into())
-            .spawn_scoped(scope, move || write_files(jobs))
-            .map_err(|e| {
-                RenderError(format!(
-                    "cannot start a thread to write the feeds under {}: {e}",
-                    dir.display()
-                ))
-            })?;
+    let mut listed = Vec::new();
+    // The feed being read, to name it if reading fails.
+    let mut reading = 0;
+    let (read, tally) = write::write_concurrently(|queue| {
         let mut atom = AtomWriter::new(&labels);
-        let mut listed = Vec::new();
         let mut count = 0;
         let mut latest = Vec::new();
-        let mut reading = 0;
-        let read = store.stream_entries(&filters, config.output.max_entries, |i, entry| {
+        store.stream_entries(&filters, config.output.max_entries, |i, entry| {
             let plan = &plans[i];
             if let Some(entry) = entry {
                 atom.push(entry);
@@ -100,90 +83,37 @@ pub fn render_all(config: &Config, store: &Store) -> Result<RenderReport, Render
             }
             count = 0;
             reading = i + 1;
-            let job = Job {
-                path: plan.path.clone(),
-                bytes: atom.finish(&plan.info).into_bytes(),
-                counted: true,
-            };
-            // The writer only stops early on an error, which it returns.
-            match queue.send(job) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(_) => ControlFlow::Break(()),
+            let document = atom.finish(&plan.info).into_bytes();
+            // Refused after a failed write, which `write_concurrently` returns.
+            if queue.send(plan.path.clone(), document, true) {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
             }
-        });
-        if read.is_ok() && index {
-            let page = index_document(&config.output.title, &listed);
-            // As above: a refused job means the writer has an error to tell.
-            let _ = queue.send(Job {
-                path: index_path.clone(),
-                bytes: page.into_bytes(),
-                counted: false,
-            });
-        }
-        drop(queue);
-        let written = writer
-            .join()
-            .unwrap_or_else(|_| Err(RenderError("the thread writing the feeds failed".into())));
-        read.map_err(|e| {
-            let path = plans
-                .get(reading)
-                .map_or(dir.as_path(), |p| p.path.as_path());
-            RenderError(format!(
-                "cannot read the entries of {}: {e}",
-                path.display()
-            ))
-        })?;
-        written
+        })
     })
-}
-
-/// One finished file for the writer thread.
-struct Job {
-    path: PathBuf,
-    bytes: Vec<u8>,
-    /// Whether it is a feed (counted in the report) rather than the page.
-    counted: bool,
-}
-
-/// The writer thread: replaces each file whose content changed, then syncs
-/// each folder it replaced files in, once. Stops at the first error (the
-/// renderer then stops too), syncing what it already renamed.
-fn write_files(jobs: mpsc::Receiver<Job>) -> Result<RenderReport, RenderError> {
-    let mut report = RenderReport::default();
-    let mut folders: Vec<PathBuf> = Vec::new();
-    let mut failed = None;
-    for job in jobs {
-        match write::replace_if_changed(&job.path, &job.bytes) {
-            Ok(Some(folder)) => {
-                if job.counted {
-                    report.written += 1;
-                }
-                if !folders.contains(&folder) {
-                    folders.push(folder);
-                }
-            }
-            Ok(None) if job.counted => report.unchanged += 1,
-            Ok(None) => {}
-            Err(e) => {
-                failed = Some(RenderError(format!(
-                    "cannot write {}: {e}",
-                    job.path.display()
-                )));
-                break;
-            }
-        }
+    .map_err(RenderError)?;
+    read.map_err(|e| {
+        let path = plans
+            .get(reading)
+            .map_or(dir.as_path(), |p| p.path.as_path());
+        RenderError(format!(
+            "cannot read the entries of {}: {e}",
+            path.display()
+        ))
+    })?;
+    // After the feeds, so that the page never names a feed not yet there. A
+    // main feed named index.html would be overwritten by the page.
+    let index_path = config.index_path();
+    if config.output.index && index_path != config.output.path {
+        let page = index_document(&config.output.title, &listed);
+        write_if_changed(&index_path, page.as_bytes())
+            .map_err(|e| RenderError(format!("cannot write {}: {e}", index_path.display())))?;
     }
-    for folder in &folders {
-        if let Err(e) = write::sync_dir(folder) {
-            failed.get_or_insert_with(|| {
-                RenderError(format!("cannot write {}: {e}", folder.display()))
-            });
-        }
-    }
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(report),
-    }
+    Ok(RenderReport {
+        written: tally.written,
+        unchanged: tally.unchanged,
+    })
 }
 
 /// Headlines the index page shows for a feed.

@@ -1,13 +1,168 @@
-//! Atomic, change-only file replacement.
+//! Atomic, change-only file replacement, one file at a time
+//! ([`write_if_changed`]) or many while they are rendered
+//! ([`write_concurrently`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Mutex};
 
 /// Distinguishes temp files of concurrent writes within one process.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Threads that write and flush files while the next ones are rendered: a
+/// flush waits on the disk, not the processor, and disks take several at
+/// once.
+const WRITERS: usize = 3;
+
+/// Finished files waiting for a writer: bounds the documents in memory.
+const QUEUE: usize = 2;
+
+/// Files [`write_concurrently`] replaced and left alone (only those sent as
+/// counted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    pub written: usize,
+    pub unchanged: usize,
+}
+
+/// A finished file on its way to a writer.
+struct Job {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    counted: bool,
+}
+
+/// Where the renderer sends finished files.
+pub(crate) struct FileQueue<'a> {
+    jobs: mpsc::SyncSender<Job>,
+    failed: &'a AtomicBool,
+}
+
+impl FileQueue<'_> {
+    /// Queues `bytes` for `path` (in the tally when `counted`). False once a
+    /// write failed: rendering more is pointless then.
+    pub(crate) fn send(&self, path: PathBuf, bytes: Vec<u8>, counted: bool) -> bool {
+        !self.failed.load(Ordering::Relaxed)
+            && self
+                .jobs
+                .send(Job {
+                    path,
+                    bytes,
+                    counted,
+                })
+                .is_ok()
+    }
+}
+
+/// Runs `render` with a queue for its finished files, which a few threads
+/// replace meanwhile ([`write_if_changed`], in no particular order); then
+/// syncs each folder a file was replaced in, once. Returns what `render`
+/// returned and the tally, or the first failure as one sentence naming the
+/// file. After a failure the queue refuses files, and what was already
+/// renamed is still synced.
+pub(crate) fn write_concurrently<R>(
+    render: impl FnOnce(&FileQueue<'_>) -> R,
+) -> Result<(R, Tally), String> {
+    let failed = AtomicBool::new(false);
+    let (sender, receiver) = mpsc::sync_channel(QUEUE);
+    let receiver = Mutex::new(receiver);
+    let (rendered, done) = std::thread::scope(|scope| {
+        let mut writers = Vec::new();
+        for n in 0..WRITERS {
+            let spawned = std::thread::Builder::new()
+                .name(format!("feedmill-write-{n}"))
+                .spawn_scoped(scope, || writer(&receiver, &failed));
+            match spawned {
+                Ok(handle) => writers.push(handle),
+                Err(e) if writers.is_empty() => {
+                    return Err(format!("cannot start a thread to write files: {e}"));
+                }
+                // Fewer writers are still writers.
+                Err(_) => break,
+            }
+        }
+        let queue = FileQueue {
+            jobs: sender,
+            failed: &failed,
+        };
+        let rendered = render(&queue);
+        drop(queue);
+        let done: Vec<Writer> = writers
+            .into_iter()
+            .map(|w| {
+                w.join().unwrap_or_else(|_| Writer {
+                    error: Some("a thread writing files failed".into()),
+                    ..Writer::default()
+                })
+            })
+            .collect();
+        Ok((rendered, done))
+    })?;
+    let mut tally = Tally::default();
+    let mut folders: Vec<PathBuf> = Vec::new();
+    let mut error = None;
+    for w in done {
+        tally.written += w.tally.written;
+        tally.unchanged += w.tally.unchanged;
+        for folder in w.folders {
+            if !folders.contains(&folder) {
+                folders.push(folder);
+            }
+        }
+        error = error.or(w.error);
+    }
+    for folder in &folders {
+        if let Err(e) = sync_dir(folder) {
+            error.get_or_insert_with(|| format!("cannot write {}: {e}", folder.display()));
+        }
+    }
+    match error {
+        Some(e) => Err(e),
+        None => Ok((rendered, tally)),
+    }
+}
+
+/// What one writer thread did.
+#[derive(Default)]
+struct Writer {
+    tally: Tally,
+    folders: Vec<PathBuf>,
+    error: Option<String>,
+}
+
+fn writer(jobs: &Mutex<mpsc::Receiver<Job>>, failed: &AtomicBool) -> Writer {
+    let mut done = Writer::default();
+    loop {
+        let job = match jobs.lock() {
+            Ok(jobs) => jobs.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        let Ok(job) = job else {
+            return done;
+        };
+        // After a failure, jobs are only taken off the queue, so that the
+        // renderer never waits on a full one.
+        if failed.load(Ordering::Relaxed) {
+            continue;
+        }
+        match replace_if_changed(&job.path, &job.bytes) {
+            Ok(Some(folder)) => {
+                done.tally.written += usize::from(job.counted);
+                if !done.folders.contains(&folder) {
+                    done.folders.push(folder);
+                }
+            }
+            Ok(None) => done.tally.unchanged += usize::from(job.counted),
+            Err(e) => {
+                failed.store(true, Ordering::Relaxed);
+                done.error = Some(format!("cannot write {}: {e}", job.path.display()));
+            }
+        }
+    }
+}
 
 /// Replaces the file at `path` with `bytes`, unless it already holds exactly
 /// those bytes. Returns whether the file was written.
@@ -29,8 +184,8 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
 
 /// [`write_if_changed`] but for the folder sync: returns the folder to sync
 /// when the file was replaced, so that several files written into one
-/// folder cost one sync of it (`render_all`).
-pub(crate) fn replace_if_changed(path: &Path, bytes: &[u8]) -> io::Result<Option<PathBuf>> {
+/// folder cost one sync of it.
+fn replace_if_changed(path: &Path, bytes: &[u8]) -> io::Result<Option<PathBuf>> {
     let file_name = path.file_name().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -151,7 +306,7 @@ fn same_content(path: &Path, bytes: &[u8]) -> io::Result<bool> {
 const COMPARE_BUFFER: usize = 64 * 1024;
 
 /// Makes the rename itself durable.
-pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
+fn sync_dir(dir: &Path) -> io::Result<()> {
     match File::open(dir).and_then(|d| d.sync_all()) {
         Ok(()) => Ok(()),
         // Some filesystems cannot fsync a directory; the rename is still
@@ -199,5 +354,69 @@ mod tests {
             assert_eq!(same_content(&path, bytes).unwrap(), want, "case {i}");
         }
         assert!(!same_content(&dir.path().join("missing"), b"").unwrap());
+    }
+
+    #[test]
+    fn concurrent_writes_tally_and_replace_every_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = |n: usize| dir.path().join(format!("f{}/{n}.atom", n % 3));
+        let doc =
+            |n: usize, round: usize| format!("<feed>{n} {}</feed>", n.max(round)).into_bytes();
+        // Round 10 changes files 0..=9 only.
+        for (round, want) in [(0, (20, 0)), (0, (0, 20)), (10, (10, 10))] {
+            let (sent, tally) = write_concurrently(|queue| {
+                (0..20).all(|n| queue.send(path(n), doc(n, round), true))
+                    && queue.send(dir.path().join("page.html"), b"page".to_vec(), false)
+            })
+            .unwrap();
+            assert!(sent);
+            assert_eq!((tally.written, tally.unchanged), want, "round {round}");
+            for n in 0..20 {
+                assert_eq!(fs::read(path(n)).unwrap(), doc(n, round));
+            }
+        }
+        assert_eq!(fs::read(dir.path().join("page.html")).unwrap(), b"page");
+    }
+
+    #[test]
+    fn a_failed_write_is_told_and_stops_the_queue() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file where a folder should be: nothing can be written under it.
+        fs::write(dir.path().join("blocked"), b"").unwrap();
+        let bad = dir.path().join("blocked/feed.atom");
+        let result = write_concurrently(|queue| {
+            let mut accepted = 0;
+            for n in 0..200 {
+                let path = if n == 0 {
+                    bad.clone()
+                } else {
+                    dir.path().join(format!("{n}.atom"))
+                };
+                if !queue.send(path, b"<feed/>".to_vec(), true) {
+                    break;
+                }
+                accepted += 1;
+            }
+            accepted
+        });
+        let Err(e) = result else {
+            panic!("{result:?} for a file under a file");
+        };
+        // The first file fails at once, while each other one waits for the
+        // disk: the queue refuses files long before the 200th.
+        let written = fs::read_dir(dir.path()).unwrap().count() - 1;
+        assert!(written < 199, "{written} files written after the failure");
+        assert!(
+            e.starts_with(&format!("cannot write {}: ", bad.display())),
+            "{e}"
+        );
+        let temps = fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().starts_with('.'))
+            })
+            .count();
+        assert_eq!(temps, 0, "temporary files left");
     }
 }
