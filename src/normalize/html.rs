@@ -288,7 +288,8 @@ fn whitespace_len(s: &str, i: usize) -> usize {
     }
 }
 
-fn utf8_len(first: u8) -> usize {
+/// Bytes of the UTF-8 sequence that starts with `first`.
+pub(super) fn utf8_len(first: u8) -> usize {
     match first {
         0x00..=0x7F => 1,
         0xC0..=0xDF => 2,

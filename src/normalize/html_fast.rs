@@ -21,7 +21,7 @@ use std::sync::LazyLock;
 use html5ever::data::{C1_REPLACEMENTS, NAMED_ENTITIES};
 use url::Url;
 
-use super::html::{resolve_against, LINK_REL, SANITIZER};
+use super::html::{resolve_against, utf8_len, LINK_REL, SANITIZER};
 
 /// How the HTML tree builder treats an element (only what matters here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -536,15 +536,6 @@ fn is_url_attr(element: &str, attr: &str) -> bool {
 
 fn is_space(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | b'\x0C' | b' ')
-}
-
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0x00..=0x7F => 1,
-        0xC0..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        _ => 4,
-    }
 }
 
 /// A tag name at `from` (ASCII letters and digits), lower-cased, and where
