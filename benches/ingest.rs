@@ -9,6 +9,9 @@
 //! the runs, items/s, and the items stored and duplicates merged next to the
 //! generator's own counts. The config is the e2e benchmark's (three topics,
 //! near-duplicate detection on); the database lives in a temporary folder.
+//! Polls are written as a cycle writes the results that are ready: several
+//! per transaction, up to the pipeline's batch bounds (the commit's time
+//! counts in the store stage).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -18,7 +21,7 @@ use feedmill::config::Config;
 use feedmill::fetch::Validators;
 use feedmill::model::ParsedFeed;
 use feedmill::parse::parse_feed_with;
-use feedmill::pipeline::source_infos;
+use feedmill::pipeline::{source_infos, BATCH_ITEMS, BATCH_SOURCES};
 use feedmill::store::{Store, TaggedItem};
 use feedmill::topics::Matcher;
 use sha2::{Digest, Sha256};
@@ -67,7 +70,10 @@ fn ingest(corpus: &corpus::Corpus, dir: &Path) -> (Spent, (i64, i64)) {
         .single()
         .unwrap_or_default();
     let mut spent = Spent::default();
-    for (source, (_, ctype, body)) in config.sources.iter().zip(&corpus.feeds) {
+    let mut batch = store.batch().unwrap_or_else(|e| panic!("{e}"));
+    let (mut batch_sources, mut batch_items) = (0, 0);
+    let count = config.sources.len();
+    for (i, (source, (_, ctype, body))) in config.sources.iter().zip(&corpus.feeds).enumerate() {
         let mut marks = [(thread_cpu(), Instant::now()); 5];
         let mut mark = |stage: usize| marks[stage + 1] = (thread_cpu(), Instant::now());
 
@@ -94,7 +100,7 @@ fn ingest(corpus: &corpus::Corpus, dir: &Path) -> (Spent, (i64, i64)) {
             })
             .collect();
         mark(2);
-        store
+        batch
             .record_fetched(
                 &source.name,
                 &meta,
@@ -106,12 +112,20 @@ fn ingest(corpus: &corpus::Corpus, dir: &Path) -> (Spent, (i64, i64)) {
                 now,
             )
             .unwrap_or_else(|e| panic!("{e}"));
+        batch_sources += 1;
+        batch_items += tagged.len();
+        if batch_sources == BATCH_SOURCES || batch_items >= BATCH_ITEMS || i + 1 == count {
+            batch.commit().unwrap_or_else(|e| panic!("{e}"));
+            batch = store.batch().unwrap_or_else(|e| panic!("{e}"));
+            (batch_sources, batch_items) = (0, 0);
+        }
         mark(3);
         for s in 0..STAGES.len() {
             spent.cpu[s] += marks[s + 1].0.saturating_sub(marks[s].0);
             spent.wall[s] += marks[s + 1].1.saturating_duration_since(marks[s].1);
         }
     }
+    drop(batch);
     drop(store);
     let db = rusqlite::Connection::open(&config.database).unwrap_or_else(|e| panic!("{e}"));
     let count = |sql: &str| {

@@ -38,8 +38,8 @@ const MIN_WINDOW: usize = 64;
 /// how long results are gathered before writing. A commit re-writes every
 /// index page the polls touched, so fewer, larger commits cost far less
 /// than one per source; the bounds keep the WAL and the delay small.
-const BATCH_SOURCES: usize = 256;
-const BATCH_ITEMS: usize = 10_000;
+pub const BATCH_SOURCES: usize = 256;
+pub const BATCH_ITEMS: usize = 10_000;
 const BATCH_WAIT: Duration = Duration::from_millis(100);
 
 /// What happened to one source in a cycle.
