@@ -35,7 +35,9 @@ mod corpus;
 #[path = "common/mode.rs"]
 mod mode;
 
-const STAGES: [&str; 4] = ["body hash", "parse + normalize", "match", "store"];
+/// "tag": topic matching and the near-duplicate signature, both made on the
+/// parse threads in a cycle (`TaggedItem::new`).
+const STAGES: [&str; 4] = ["body hash", "parse + normalize", "tag", "store"];
 
 /// CPU time of the calling thread: what one core spent, whatever else the
 /// machine runs.
@@ -96,7 +98,7 @@ fn ingest(corpus: &corpus::Corpus, dir: &Path) -> (Spent, (i64, i64)) {
                         topics.push(t.clone());
                     }
                 }
-                TaggedItem { item, topics }
+                TaggedItem::new(item, topics)
             })
             .collect();
         mark(2);

@@ -134,8 +134,8 @@ fn item(rng: &mut Rng, source: usize, serial: usize, at: DateTime<Utc>) -> Tagge
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    TaggedItem {
-        item: Item {
+    TaggedItem::new(
+        Item {
             guid: Some(format!("{host}-{serial}")),
             link: Some(format!("https://www.{host}/news/{serial}")),
             match_text: title.clone(),
@@ -146,7 +146,7 @@ fn item(rng: &mut Rng, source: usize, serial: usize, at: DateTime<Utc>) -> Tagge
             ..Item::default()
         },
         topics,
-    }
+    )
 }
 
 /// Stores `stories` items, spread evenly over the sources and over the

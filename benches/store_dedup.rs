@@ -83,8 +83,8 @@ fn title(rng: &mut Rng) -> String {
 }
 
 fn item(rng: &mut Rng, i: usize, at: DateTime<Utc>) -> TaggedItem {
-    TaggedItem {
-        item: Item {
+    TaggedItem::new(
+        Item {
             guid: Some(format!("g{i}")),
             link: Some(format!("https://a.example/{i}")),
             title: title(rng),
@@ -93,8 +93,8 @@ fn item(rng: &mut Rng, i: usize, at: DateTime<Utc>) -> TaggedItem {
             match_text: String::new(),
             ..Item::default()
         },
-        topics: Vec::new(),
-    }
+        Vec::new(),
+    )
 }
 
 fn poll(store: &mut Store, source: &str, items: &[TaggedItem], now: DateTime<Utc>) {

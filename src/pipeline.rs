@@ -421,14 +421,14 @@ impl Pipeline {
                     let permit = Arc::clone(&self.parse_slots).acquire_owned().await.ok();
                     let parsing = tokio::task::spawn_blocking(move || {
                         let _permit = permit;
-                        let feed = parse::parse_feed_with(
+                        let mut feed = parse::parse_feed_with(
                             &fetched.body,
                             fetched.content_type.as_deref(),
                             &fetched.final_url,
                             Utc::now(),
                             &limits,
                         )?;
-                        let items = tag_items(&matcher, &tags, region.as_deref(), &feed);
+                        let items = tag_items(&matcher, &tags, region.as_deref(), &mut feed);
                         Ok::<_, parse::ParseError>(ParsedPoll {
                             items,
                             feed,
@@ -515,17 +515,20 @@ struct ParsedPoll {
     fresh_until: Option<DateTime<Utc>>,
 }
 
+/// Tags the feed's items, taking them out of `feed` (whose items are then
+/// empty): the store needs them tagged, and a copy would double a large
+/// feed's memory while it waits for the writer.
 fn tag_items(
     matcher: &Matcher,
     tags: &[String],
     region: Option<&str>,
-    feed: &ParsedFeed,
+    feed: &mut ParsedFeed,
 ) -> Vec<TaggedItem> {
-    feed.items
-        .iter()
-        .map(|item| TaggedItem {
-            topics: tag(matcher, tags, region, &item.match_text),
-            item: item.clone(),
+    std::mem::take(&mut feed.items)
+        .into_iter()
+        .map(|item| {
+            let topics = tag(matcher, tags, region, &item.match_text);
+            TaggedItem::new(item, topics)
         })
         .collect()
 }

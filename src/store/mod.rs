@@ -69,6 +69,21 @@ pub struct SourceState {
 pub struct TaggedItem {
     pub item: Item,
     pub topics: Vec<String>,
+    /// What near-duplicate detection compares. Made with the item (a cycle
+    /// does it on the parse threads), so the single writer does not fold
+    /// every new item's text while it holds the write transaction.
+    near: near::Signature,
+}
+
+impl TaggedItem {
+    pub fn new(item: Item, topics: Vec<String>) -> TaggedItem {
+        let near = near_index::signature(
+            &item.title,
+            item.summary_html.as_deref(),
+            item.content_html.as_deref(),
+        );
+        TaggedItem { item, topics, near }
+    }
 }
 
 /// What one poll changed.

@@ -10,7 +10,7 @@ use super::{db_err, immediate, item_date, ts, unknown_source, PollStats, Store, 
 use std::path::Path;
 
 use super::ident::{canonical_key, hex, identity, story_uid};
-use super::near::NearDupSettings;
+use super::near::{NearDupSettings, Signature};
 use super::near_index;
 use super::{parse_opt_ts, TaggedItem};
 use crate::fetch::Validators;
@@ -73,7 +73,7 @@ pub(super) fn record_fetched(
             stats.unchanged += 1;
             continue;
         }
-        let row = CopyRow::new(&tagged.item, &tagged.topics);
+        let row = CopyRow::new(tagged);
         let item_what = format!("cannot store item {identity:?} of source {:?}", f.source);
         let err = |e: rusqlite::Error| db_err(path, &item_what, e);
         let existing = tx
@@ -184,6 +184,7 @@ struct Existing {
 /// An item as the `copies` table stores it.
 struct CopyRow<'a> {
     item: &'a Item,
+    near: &'a Signature,
     authors: String,
     categories: String,
     published: Option<DateTime<Utc>>,
@@ -195,7 +196,8 @@ struct CopyRow<'a> {
 }
 
 impl<'a> CopyRow<'a> {
-    fn new(item: &'a Item, topics: &[String]) -> CopyRow<'a> {
+    fn new(tagged: &'a TaggedItem) -> CopyRow<'a> {
+        let (item, topics) = (&tagged.item, &tagged.topics);
         let authors = json_strings(&item.authors);
         let categories = json_strings(&item.categories);
         let published = item_date(item.published);
@@ -227,6 +229,7 @@ impl<'a> CopyRow<'a> {
         }
         CopyRow {
             item,
+            near: &tagged.near,
             authors,
             categories,
             published,
@@ -275,17 +278,13 @@ fn insert_copy(
             .map_err(err)?,
         None => None,
     };
-    let sig = near_index::signature(
-        &item.title,
-        item.summary_html.as_deref(),
-        item.content_html.as_deref(),
-    );
+    let sig = row.near;
     let at = near_index::item_at(row.published, row.updated, now);
     // Beyond the contract: the same story under another link, nearly the
     // same words, from another source within the window.
     let owner = match owner {
         Some(id) => Some(id),
-        None => near_index::find_story(tx, path, new.source_id, &sig, at, near)?,
+        None => near_index::find_story(tx, path, new.source_id, sig, at, near)?,
     };
     let created = owner.is_none();
     let story_id = match owner {
@@ -348,7 +347,7 @@ fn insert_copy(
             .map_err(err)?;
     }
     // A new copy has no index rows or topics to replace yet.
-    near_index::index_new_copy(tx, copy_id, &sig, at).map_err(err)?;
+    near_index::index_new_copy(tx, copy_id, sig, at).map_err(err)?;
     insert_topics(tx, copy_id, &row.topics).map_err(err)?;
     Ok(!created)
 }
@@ -453,15 +452,10 @@ fn update_copy(
     let seen = DateTime::parse_from_rfc3339(&old.first_seen)
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(now);
-    let sig = near_index::signature(
-        &item.title,
-        item.summary_html.as_deref(),
-        item.content_html.as_deref(),
-    );
     near_index::index_copy(
         tx,
         old.id,
-        &sig,
+        row.near,
         near_index::item_at(row.published, row.updated, seen),
     )?;
 

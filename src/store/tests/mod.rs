@@ -52,10 +52,7 @@ pub(super) fn item(guid: Option<&str>, link: Option<&str>, title: &str) -> Item 
 }
 
 pub(super) fn tagged(item: Item, topics: &[&str]) -> TaggedItem {
-    TaggedItem {
-        item,
-        topics: topics.iter().map(|s| s.to_string()).collect(),
-    }
+    TaggedItem::new(item, topics.iter().map(|s| s.to_string()).collect())
 }
 
 pub(super) fn poll(
