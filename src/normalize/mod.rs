@@ -96,7 +96,7 @@ pub fn normalize_feed(raw: RawFeed, now: DateTime<Utc>, limits: &ItemLimits) -> 
         link: raw
             .link
             .and_then(|l| link::absolute(&l, Some(&base)))
-            .map(|u| link::clean_link(&u).into()),
+            .map(|u| link::clean_link_text(&u)),
     };
     let items = raw
         .items
@@ -138,7 +138,7 @@ pub fn normalize_item(
         .link
         .as_deref()
         .and_then(|l| link::absolute(l, Some(base)))
-        .map(|u| link::clean_link(&u).into());
+        .map(|u| link::clean_link_text(&u));
     let (summary_html, summary_text) = raw
         .summary
         .as_ref()
