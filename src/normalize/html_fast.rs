@@ -18,10 +18,12 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use html5ever::data::{C1_REPLACEMENTS, NAMED_ENTITIES};
 use url::Url;
 
-use super::html::{resolve_against, utf8_len, LINK_REL, SANITIZER};
+use super::html::{is_block, resolve_against, TextWriter, LINK_REL, SANITIZER};
+use lex::{char_ref, escape_into, is_space, is_url_attr, skip_comment, tag_name, utf8_len};
+
+mod lex;
 
 /// How the HTML tree builder treats an element (only what matters here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +34,8 @@ enum Kind {
     Phrase,
     /// Closes an open `p` when it starts: `div`, `ul`, `blockquote`...
     Block,
+    /// `pre`: a block whose first line feed is dropped.
+    Pre,
     P,
     Heading,
     /// `li`: closes an open `li` when it starts.
@@ -99,6 +103,7 @@ const TAGS: &[(&str, Kind)] = &[
     ("ol", Kind::Block),
     ("summary", Kind::Block),
     ("ul", Kind::Block),
+    ("pre", Kind::Pre),
     ("p", Kind::P),
     ("h1", Kind::Heading),
     ("h2", Kind::Heading),
@@ -115,8 +120,6 @@ const TAGS: &[(&str, Kind)] = &[
     ("hr", Kind::VoidBlock),
 ];
 
-/// Longest name in [`TAGS`].
-const MAX_NAME: usize = 10;
 /// Deeper documents go to ammonia (which the caller guards against
 /// pathological nesting).
 const MAX_DEPTH: usize = 64;
@@ -124,6 +127,8 @@ const MAX_DEPTH: usize = 64;
 struct Tag {
     name: &'static str,
     kind: Kind,
+    /// `to_text` reads a space at it.
+    block: bool,
     /// Attributes the sanitizer keeps on it (its own and the generic ones).
     attrs: Vec<&'static str>,
 }
@@ -150,7 +155,12 @@ static POLICY: LazyLock<Policy> = LazyLock::new(|| {
             if let Some(own) = tag_attributes.get(name) {
                 attrs.extend(own.iter().copied().filter(|a| !generic.contains(a)));
             }
-            Tag { name, kind, attrs }
+            Tag {
+                name,
+                kind,
+                block: is_block(name),
+                attrs,
+            }
         })
         .collect();
     Policy {
@@ -162,16 +172,29 @@ static POLICY: LazyLock<Policy> = LazyLock::new(|| {
 
 impl Policy {
     fn tag(&self, name: &[u8]) -> Option<&Tag> {
-        self.tags.iter().find(|t| t.name.as_bytes() == name)
+        // Most names are one or two letters: compare those without a call.
+        self.tags.iter().find(|t| {
+            let t = t.name.as_bytes();
+            t.len() == name.len() && t.first() == name.first() && t == name
+        })
     }
 }
 
-/// Sanitizes `html` as ammonia would, or `None` when the input is outside
-/// what this path handles. `base` resolves relative URLs.
-pub(super) fn sanitize(html: &str, base: Option<&Url>) -> Option<String> {
+/// Sanitizes `html` as ammonia would, and gives the result's text as
+/// `to_text` would read it; `None` when the input is outside what this path
+/// handles. `base` resolves relative URLs.
+pub(super) fn sanitize(html: &str, base: Option<&Url>) -> Option<(String, String)> {
     if html.starts_with('\u{FEFF}') {
         return None;
     }
+    // The tokenizer reads CR LF and lone CR as LF, before anything else.
+    let unix;
+    let html = if memchr::memchr(b'\r', html.as_bytes()).is_some() {
+        unix = html.replace("\r\n", "\n").replace('\r', "\n");
+        unix.as_str()
+    } else {
+        html
+    };
     let policy = &*POLICY;
     let mut p = Pass {
         src: html,
@@ -180,9 +203,10 @@ pub(super) fn sanitize(html: &str, base: Option<&Url>) -> Option<String> {
         stack: Vec::new(),
         policy,
         base,
+        text: TextWriter::with_capacity(html.len()),
     };
     p.run()?;
-    Some(p.out)
+    Some((p.out, p.text.out))
 }
 
 struct Pass<'a> {
@@ -193,6 +217,9 @@ struct Pass<'a> {
     stack: Vec<&'a Tag>,
     policy: &'a Policy,
     base: Option<&'a Url>,
+    /// The text of `out`, as `to_text` would read it: the text nodes, and a
+    /// space at block elements.
+    text: TextWriter,
 }
 
 impl<'a> Pass<'a> {
@@ -205,6 +232,7 @@ impl<'a> Pass<'a> {
             let stop = memchr::memchr3(b'<', b'&', b'>', &self.b[i..]).map_or(len, |p| i + p);
             let stop = memchr::memchr3(0xC2, 0, b'\r', &self.b[i..stop]).map_or(stop, |p| i + p);
             self.out.push_str(&self.src[i..stop]);
+            self.text.push_str(&self.src[i..stop]);
             i = stop;
             if i == len {
                 break;
@@ -213,18 +241,22 @@ impl<'a> Pass<'a> {
                 b'&' => {
                     let (decoded, next) = char_ref(self.src, i, false)?;
                     escape_into(&decoded, false, &mut self.out);
+                    self.text.push_str(&decoded);
                     next
                 }
                 b'>' => {
                     self.out.push_str("&gt;");
+                    self.text.push_str(">");
                     i + 1
                 }
                 0xC2 if self.b.get(i + 1) == Some(&0xA0) => {
                     self.out.push_str("&nbsp;");
+                    self.text.push_str("\u{A0}");
                     i + 2
                 }
                 0xC2 => {
                     self.out.push_str(&self.src[i..i + 2]);
+                    self.text.push_str(&self.src[i..i + 2]);
                     i + 2
                 }
                 b'<' => self.markup(i)?,
@@ -233,7 +265,7 @@ impl<'a> Pass<'a> {
             };
         }
         while let Some(tag) = self.stack.pop() {
-            self.end_tag_out(tag.name);
+            self.end_tag_out(tag);
         }
         Some(())
     }
@@ -248,6 +280,7 @@ impl<'a> Pass<'a> {
             // Not markup: the `<` is text.
             _ => {
                 self.out.push_str("&lt;");
+                self.text.push_str("<");
                 Some(k + 1)
             }
         }
@@ -328,6 +361,22 @@ impl<'a> Pass<'a> {
             }
             self.stack.push(tag);
         }
+        if tag.kind == Kind::Pre {
+            // The parser drops a line feed right after `<pre>`, one a
+            // reference makes too.
+            match self.b.get(i) {
+                Some(b'\n') => return Some(i + 1),
+                Some(b'&') => {
+                    let (decoded, next) = char_ref(self.src, i, false)?;
+                    if let Some(rest) = decoded.strip_prefix('\n') {
+                        escape_into(rest, false, &mut self.out);
+                        self.text.push_str(rest);
+                        return Some(next);
+                    }
+                }
+                _ => {}
+            }
+        }
         Some(i)
     }
 
@@ -341,7 +390,7 @@ impl<'a> Pass<'a> {
                 }
             }
             Kind::Phrase | Kind::Void => {}
-            Kind::Block | Kind::P | Kind::VoidBlock => self.close_p()?,
+            Kind::Block | Kind::Pre | Kind::P | Kind::VoidBlock => self.close_p()?,
             Kind::Heading => {
                 self.close_p()?;
                 if self.top_kind() == Some(Kind::Heading) {
@@ -387,7 +436,7 @@ impl<'a> Pass<'a> {
 
     fn pop_out(&mut self) {
         if let Some(tag) = self.stack.pop() {
-            self.end_tag_out(tag.name);
+            self.end_tag_out(tag);
         }
     }
 
@@ -402,19 +451,38 @@ impl<'a> Pass<'a> {
         if self.b.get(i) != Some(&b'>') {
             return None;
         }
-        let tag = self.policy.tag(name.as_bytes())?;
+        let Some(tag) = self.policy.tag(name.as_bytes()) else {
+            // No element of an unknown name is open: the parser ignores its
+            // end tag (only `</p>` and `</br>` make elements, and those are
+            // known).
+            return Some(i + 1);
+        };
+        if !self.stack.iter().any(|t| std::ptr::eq(*t, tag)) {
+            // Closing what is not open: ignored, except that `</p>` makes an
+            // empty paragraph, `</br>` a line break, and `</h2>` closes any
+            // open heading.
+            match tag.kind {
+                Kind::P => {
+                    self.start_tag_out(tag, Vec::new());
+                    self.end_tag_out(tag);
+                }
+                Kind::Void if tag.name == "br" => self.start_tag_out(tag, Vec::new()),
+                Kind::Heading if self.stack.iter().any(|t| t.kind == Kind::Heading) => {
+                    return None;
+                }
+                _ => {}
+            }
+            return Some(i + 1);
+        }
         // Implied end tags the parser generates first (p and list items),
         // except for the element being closed.
         let implied = |k: Kind| match tag.kind {
-            Kind::Block | Kind::Heading => matches!(k, Kind::P | Kind::Li | Kind::Dd),
+            Kind::Block | Kind::Pre | Kind::Heading => matches!(k, Kind::P | Kind::Li | Kind::Dd),
             Kind::P => matches!(k, Kind::Li | Kind::Dd),
             Kind::Li => matches!(k, Kind::P | Kind::Dd),
             Kind::Dd => matches!(k, Kind::P | Kind::Li),
             _ => false,
         };
-        if !self.stack.iter().any(|t| std::ptr::eq(*t, tag)) {
-            return None;
-        }
         while self.stack.last().is_some_and(|t| implied(t.kind)) {
             self.pop_out();
         }
@@ -505,6 +573,7 @@ impl<'a> Pass<'a> {
         for idx in drop.into_iter().rev() {
             attrs.swap_remove(idx);
         }
+        self.text.space |= tag.block;
         self.out.push('<');
         self.out.push_str(tag.name);
         for (name, value) in &attrs {
@@ -517,166 +586,12 @@ impl<'a> Pass<'a> {
         self.out.push('>');
     }
 
-    fn end_tag_out(&mut self, name: &str) {
+    fn end_tag_out(&mut self, tag: &Tag) {
         self.out.push_str("</");
-        self.out.push_str(name);
+        self.out.push_str(tag.name);
         self.out.push('>');
+        self.text.space |= tag.block;
     }
-}
-
-/// The attributes ammonia checks as URLs (its rule, for HTML elements).
-fn is_url_attr(element: &str, attr: &str) -> bool {
-    matches!(attr, "href" | "xlink:href" | "src")
-        || (element == "form" && attr == "action")
-        || (element == "object" && attr == "data")
-        || (matches!(element, "button" | "input") && attr == "formaction")
-        || (element == "a" && attr == "ping")
-        || (element == "video" && attr == "poster")
-}
-
-fn is_space(c: u8) -> bool {
-    matches!(c, b'\t' | b'\n' | b'\x0C' | b' ')
-}
-
-/// A tag name at `from` (ASCII letters and digits), lower-cased, and where
-/// it ends; `None` when it is followed by anything but a space, `/` or `>`
-/// (the tokenizer would take more into the name) or is too long to be one
-/// of [`TAGS`].
-fn tag_name(b: &[u8], from: usize) -> Option<(Name, usize)> {
-    let mut name = Name([0u8; MAX_NAME], 0);
-    let mut i = from;
-    while i < b.len() && b[i].is_ascii_alphanumeric() {
-        *name.0.get_mut(i - from)? = b[i].to_ascii_lowercase();
-        i += 1;
-    }
-    name.1 = i - from;
-    let next = *b.get(i)?;
-    if !(is_space(next) || next == b'/' || next == b'>') {
-        return None;
-    }
-    Some((name, i))
-}
-
-/// A lower-cased tag name, on the stack.
-struct Name([u8; MAX_NAME], usize);
-
-impl Name {
-    fn as_bytes(&self) -> &[u8] {
-        &self.0[..self.1]
-    }
-}
-
-/// Skips the comment at the `<` at `k` (ammonia strips comments); `None`
-/// for other `<!` markup and for the comment forms the tokenizer ends in
-/// unusual places.
-fn skip_comment(b: &[u8], k: usize) -> Option<usize> {
-    let body = k + 4;
-    if !b[k..].starts_with(b"<!--") {
-        return None;
-    }
-    // `<!-->`, `<!--->`: the comment ends at once.
-    if b[body..].starts_with(b">") || b[body..].starts_with(b"->") {
-        return None;
-    }
-    let hay = &b[body..];
-    let end = hay.windows(3).position(|w| w == b"-->")?;
-    if hay[..end + 3].windows(4).any(|w| w == b"--!>") {
-        return None;
-    }
-    Some(body + end + 3)
-}
-
-/// Escapes text as html5ever's serializer does (`&`, `<`, `>`, U+00A0, and
-/// `"` in attribute values).
-fn escape_into(text: &str, attr: bool, out: &mut String) {
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        let rep = match c {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '\u{A0}' => "&nbsp;",
-            '"' if attr => "&quot;",
-            _ => continue,
-        };
-        out.push_str(&text[start..i]);
-        out.push_str(rep);
-        start = i + c.len_utf8();
-    }
-    out.push_str(&text[start..]);
-}
-
-/// The character reference at the `&` at `k`, as html5ever's tokenizer
-/// reads it: its text and the position after it. A `&` that starts no
-/// reference is itself. `None` for references to characters the tokenizer
-/// replaces or reports (left to ammonia).
-fn char_ref(src: &str, k: usize, in_attr: bool) -> Option<(Cow<'static, str>, usize)> {
-    let b = src.as_bytes();
-    let literal = Some((Cow::Borrowed("&"), k + 1));
-    match b.get(k + 1) {
-        Some(b'#') => numeric_ref(b, k),
-        Some(c) if c.is_ascii_alphanumeric() => {
-            // Longest name in the table that the input starts with; the
-            // table holds every prefix of every name, so the walk stops
-            // where no name can continue.
-            let mut end = k + 1;
-            let mut matched: Option<(usize, (u32, u32))> = None;
-            while end < b.len() && end - k <= 40 {
-                end += 1;
-                let Some(name) = src.get(k + 1..end) else {
-                    break;
-                };
-                match NAMED_ENTITIES.get(name) {
-                    Some(&m) if m.0 != 0 => matched = Some((end, m)),
-                    Some(_) => {}
-                    None => break,
-                }
-            }
-            let Some((after, (c1, c2))) = matched else {
-                return literal;
-            };
-            if b[after - 1] != b';' {
-                // A legacy name without `;` (`&copy`): in an attribute
-                // followed by `=` or a letter it is text; elsewhere it is
-                // decoded with a parse error. Rare enough to leave to ammonia.
-                let _ = in_attr;
-                return None;
-            }
-            let mut s = String::new();
-            s.push(char::from_u32(c1)?);
-            if c2 != 0 {
-                s.push(char::from_u32(c2)?);
-            }
-            Some((Cow::Owned(s), after))
-        }
-        _ => literal,
-    }
-}
-
-fn numeric_ref(b: &[u8], k: usize) -> Option<(Cow<'static, str>, usize)> {
-    let (from, base) = match b.get(k + 2) {
-        Some(b'x' | b'X') => (k + 3, 16),
-        _ => (k + 2, 10),
-    };
-    let mut i = from;
-    let mut n: u32 = 0;
-    while let Some(d) = b.get(i).and_then(|&c| (c as char).to_digit(base)) {
-        n = n.checked_mul(base)?.checked_add(d)?;
-        if n > 0x10FFFF {
-            return None;
-        }
-        i += 1;
-    }
-    // No digits (`&#;`) or no `;`: the tokenizer's odd cases.
-    if i == from || b.get(i) != Some(&b';') {
-        return None;
-    }
-    let c = match n {
-        0x00 | 0xD800..=0xDFFF => return None,
-        0x80..=0x9F => C1_REPLACEMENTS[(n - 0x80) as usize].or_else(|| char::from_u32(n))?,
-        n => char::from_u32(n)?,
-    };
-    Some((Cow::Owned(c.to_string()), i + 1))
 }
 
 #[cfg(test)]

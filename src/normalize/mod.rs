@@ -96,7 +96,7 @@ pub fn normalize_feed(raw: RawFeed, now: DateTime<Utc>, limits: &ItemLimits) -> 
         link: raw
             .link
             .and_then(|l| link::absolute(&l, Some(&base)))
-            .map(|u| link::clean_link(&u).into()),
+            .map(|u| link::clean_link_text(&u)),
     };
     let items = raw
         .items
@@ -138,7 +138,7 @@ pub fn normalize_item(
         .link
         .as_deref()
         .and_then(|l| link::absolute(l, Some(base)))
-        .map(|u| link::clean_link(&u).into());
+        .map(|u| link::clean_link_text(&u));
     let (summary_html, summary_text) = raw
         .summary
         .as_ref()
@@ -222,7 +222,7 @@ fn clean_id(id: String) -> Option<String> {
 fn text_of(t: &RawText, max_chars: usize) -> String {
     let text = match t.kind {
         TextKind::Html => html::to_text(&t.body),
-        TextKind::Plain => t.body.split_whitespace().collect::<Vec<_>>().join(" "),
+        TextKind::Plain => html::collapse_whitespace(&t.body),
     };
     if text.chars().nth(max_chars).is_some() {
         shorten(&text, max_chars)
@@ -238,12 +238,12 @@ fn html_of(t: &RawText, base: &Url, max_bytes: usize) -> Option<(String, String)
     if body.is_empty() {
         return None;
     }
-    let out = match t.kind {
-        TextKind::Html => html::sanitize(body, Some(base)),
-        TextKind::Plain => html::escape_text(body),
+    let (out, text) = match t.kind {
+        TextKind::Html => html::sanitize_and_text(body, Some(base)),
+        TextKind::Plain => (html::escape_text(body), None),
     };
     let trimmed = out.trim();
-    let text = html::to_text(trimmed);
+    let text = text.unwrap_or_else(|| html::to_text(trimmed));
     if text.is_empty() && !trimmed.contains("<img") {
         return None;
     }
@@ -287,7 +287,7 @@ fn clean_list(list: Vec<String>) -> Vec<String> {
         let text = if entry.contains(['<', '&']) {
             html::to_text(&entry)
         } else {
-            entry.split_whitespace().collect::<Vec<_>>().join(" ")
+            html::collapse_whitespace(&entry)
         };
         if !text.is_empty() && !out.contains(&text) {
             out.push(text);
