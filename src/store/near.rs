@@ -117,8 +117,7 @@ impl Signature {
         sig.dates.dedup();
 
         if let Some(lead) = lead {
-            fold(lead, &mut folded);
-            for w in words(&folded) {
+            for w in lead_words(lead, &mut folded) {
                 if sig.lead.len() == LEAD_WORDS {
                     break;
                 }
@@ -250,8 +249,14 @@ pub fn is_near_duplicate(
 /// The words of folded text, with digit groups joined: a thousands
 /// separator folds to a space, and "3,000", "3.000" and "3000" are one number.
 fn words(folded: &str) -> Vec<String> {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
     let mut out: Vec<String> = Vec::new();
+    push_words(&mut out, folded);
+    out
+}
+
+/// Appends the words of `folded` to `out` (see [`words`]).
+fn push_words(out: &mut Vec<String>, folded: &str) {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
     for w in folded.split(' ').filter(|w| !w.is_empty()) {
         if w.len() == 3 && digits(w) {
             if let Some(prev) = out.last_mut().filter(|p| digits(p)) {
@@ -260,6 +265,38 @@ fn words(folded: &str) -> Vec<String> {
             }
         }
         out.push(w.to_string());
+    }
+}
+
+/// The words of a lead as [`words`] makes them, as far as the first
+/// [`LEAD_WORDS`] content words reach (and a little beyond): a summary of
+/// 2,000 characters is not folded whole for its first 40 words. Folding
+/// works character by character, so pieces cut at a space fold to exactly
+/// the whole's words; a digit group split off by a cut still joins the
+/// number before it, since words are pushed onto one list.
+fn lead_words(lead: &str, folded: &mut String) -> Vec<String> {
+    const PIECE: usize = 256;
+    let mut out = Vec::new();
+    let mut content = 0;
+    let mut rest = lead;
+    // One content word past LEAD_WORDS: only the last word can still grow
+    // (by a digit group of the next piece), and it is then not used.
+    while !rest.is_empty() && content <= LEAD_WORDS {
+        let cut = rest
+            .as_bytes()
+            .iter()
+            .skip(PIECE)
+            .position(|&b| b == b' ')
+            .map_or(rest.len(), |i| PIECE + i);
+        let (piece, tail) = rest.split_at(cut);
+        rest = tail;
+        fold(piece, folded);
+        let before = out.len();
+        push_words(&mut out, folded);
+        content += out[before.min(out.len())..]
+            .iter()
+            .filter(|w| number(w).is_some() || !is_stopword(w))
+            .count();
     }
     out
 }

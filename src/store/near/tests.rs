@@ -91,3 +91,47 @@ fn word_pairs() {
         assert_eq!(same_word(a, b), same, "{a} / {b}");
     }
 }
+
+/// `lead_words` folds long leads piece by piece; the words it gives up to
+/// the last one a signature uses must be those of folding the whole lead,
+/// wherever the pieces are cut (digit groups and stopwords on the cuts).
+#[test]
+fn lead_words_match_folding_the_whole_lead() {
+    let vocabulary = [
+        "Vučić", "je", "3", "000", "123", "Косово", "the", "na", "rekao", "Prishtinë", "7,500",
+        "dhe", "in", "Beograd.", "42", "x", "  ", "Ћирилица", "500",
+    ];
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    for len in [0, 5, 40, 90, 200, 400, 1000] {
+        for _ in 0..20 {
+            let lead: Vec<&str> = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    vocabulary[(state % vocabulary.len() as u64) as usize]
+                })
+                .collect();
+            let lead = lead.join(" ");
+            let mut folded = String::new();
+            fold(&lead, &mut folded);
+            let whole = words(&folded);
+            let pieces = lead_words(&lead, &mut folded);
+            // Both up to the LEAD_WORDS-th content word.
+            let used = |ws: &[String]| -> Vec<String> {
+                let mut content = 0;
+                ws.iter()
+                    .take_while(|w| {
+                        let more = content < LEAD_WORDS;
+                        if number(w).is_some() || !is_stopword(w) {
+                            content += 1;
+                        }
+                        more
+                    })
+                    .cloned()
+                    .collect()
+            };
+            assert_eq!(used(&pieces), used(&whole), "lead: {lead}");
+        }
+    }
+}
