@@ -64,16 +64,43 @@ pub(super) fn item_at(
     published.or(updated).unwrap_or(seen).min(seen)
 }
 
-/// Replaces the index rows of one copy.
-pub(super) fn index_copy(
-    tx: &Transaction<'_>,
-    copy_id: i64,
-    sig: &Signature,
-    at: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM near_keys WHERE copy_id = ?1")?
-        .execute([copy_id])?;
-    index_new_copy(tx, copy_id, sig, at)
+/// Removes the index rows of one stored copy, found again from what its
+/// row holds: the keys come from the title alone and the date from its
+/// dates. The index has no column to find a copy's rows by, because an
+/// index on copy ids cost every new copy as many rows again; edits and
+/// prunes, which remove rows, are rare by comparison.
+pub(super) fn unindex_copy(tx: &Transaction<'_>, copy_id: i64) -> rusqlite::Result<()> {
+    let stored = tx
+        .prepare_cached("SELECT title, published, updated, first_seen FROM copies WHERE id = ?1")?
+        .query_row([copy_id], |r| {
+            let date = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+                r.get::<_, Option<String>>(i)?
+                    .map(|s| {
+                        DateTime::parse_from_rfc3339(&s)
+                            .map(|t| t.with_timezone(&Utc))
+                            .map_err(|e| {
+                                rusqlite::Error::FromSqlConversionFailure(
+                                    i,
+                                    rusqlite::types::Type::Text,
+                                    Box::new(e),
+                                )
+                            })
+                    })
+                    .transpose()
+            };
+            let seen = date(3)?.unwrap_or(DateTime::<Utc>::MIN_UTC);
+            Ok((r.get::<_, String>(0)?, item_at(date(1)?, date(2)?, seen)))
+        })
+        .optional()?;
+    let Some((title, at)) = stored else {
+        return Ok(());
+    };
+    let mut delete =
+        tx.prepare_cached("DELETE FROM near_keys WHERE key = ?1 AND at = ?2 AND copy_id = ?3")?;
+    for key in Signature::new(&title, None).index_keys() {
+        delete.execute(params![key_hash(&key), at.timestamp(), copy_id])?;
+    }
+    Ok(())
 }
 
 /// Adds the index rows of a copy that has none yet (just inserted).
@@ -261,7 +288,7 @@ pub(super) fn ensure(conn: &mut Connection, path: &Path) -> Result<(), StoreErro
             let updated = super::parse_opt_ts(path, "copies.updated", updated)?;
             let seen = parse_ts(path, "copies.first_seen", &seen)?;
             let sig = signature(&title, summary.as_deref(), content.as_deref());
-            index_copy(&tx, id, &sig, item_at(published, updated, seen)).map_err(err)?;
+            index_new_copy(&tx, id, &sig, item_at(published, updated, seen)).map_err(err)?;
         }
     }
     super::set_meta(&tx, INDEX_META, INDEX_VERSION).map_err(err)?;

@@ -14,7 +14,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::{db_err, immediate, parse_ts, ts, Store, StoreError};
+use super::{db_err, immediate, near_index, parse_ts, ts, Store, StoreError};
 
 /// Key in `meta`: when the last prune ran.
 const LAST_PRUNE: &str = "last_prune";
@@ -173,11 +173,16 @@ fn delete_batch(tx: &Transaction<'_>) -> rusqlite::Result<PruneStats> {
         tx.execute_batch("DROP TABLE temp.prune_batch;")?;
         return Ok(PruneStats::default());
     }
+    let copy_ids: Vec<i64> = tx
+        .prepare("SELECT id FROM copies WHERE story_id IN (SELECT id FROM prune_batch)")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in copy_ids {
+        near_index::unindex_copy(tx, id)?;
+    }
     // Children before parents, as the foreign keys require.
     tx.execute_batch(
-        "DELETE FROM near_keys WHERE copy_id IN
-             (SELECT id FROM copies WHERE story_id IN (SELECT id FROM prune_batch));
-         DELETE FROM copy_topics WHERE copy_id IN
+        "DELETE FROM copy_topics WHERE copy_id IN
              (SELECT id FROM copies WHERE story_id IN (SELECT id FROM prune_batch));
          UPDATE stories SET first_copy_id = NULL WHERE id IN (SELECT id FROM prune_batch);",
     )?;

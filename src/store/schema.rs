@@ -141,6 +141,20 @@ pub(super) const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX IF NOT EXISTS copies_story_source ON copies(story_id, source_id);
     "#,
+    // 5: near-duplicate keys without an index on copy ids or a foreign key:
+    // each cost every new copy a B-tree row (or a lookup) per key. A copy's
+    // rows are found from its title and dates when it is edited or pruned
+    // (`near_index::unindex_copy`). Refilled when the store opens.
+    r#"
+    DROP TABLE near_keys;
+    CREATE TABLE near_keys (
+        key     INTEGER NOT NULL,
+        at      INTEGER NOT NULL,
+        copy_id INTEGER NOT NULL,
+        PRIMARY KEY (key, at DESC, copy_id)
+    ) WITHOUT ROWID;
+    DELETE FROM meta WHERE key = 'near_index_version';
+    "#,
 ];
 
 /// Opens the connection, sets the pragmas and brings the schema up to date.

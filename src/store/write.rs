@@ -427,6 +427,9 @@ fn update_copy(
         None => None,
     };
     let item = row.item;
+    // The edited words are what later copies must be compared with; the
+    // old rows are found from the row before it changes.
+    near_index::unindex_copy(tx, old.id)?;
     tx.prepare_cached(
         "UPDATE copies SET link = ?2, canonical_link = ?3, title = ?4, summary_html = ?5,
             content_html = ?6, authors = ?7, categories = ?8, published = ?9, updated = ?10,
@@ -448,11 +451,10 @@ fn update_copy(
         row.hash,
     ])?;
     sync_topics(tx, old.id, &row.topics)?;
-    // The edited words are what later copies must be compared with.
     let seen = DateTime::parse_from_rfc3339(&old.first_seen)
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(now);
-    near_index::index_copy(
+    near_index::index_new_copy(
         tx,
         old.id,
         row.near,

@@ -98,8 +98,25 @@ fn word_pairs() {
 #[test]
 fn lead_words_match_folding_the_whole_lead() {
     let vocabulary = [
-        "Vučić", "je", "3", "000", "123", "Косово", "the", "na", "rekao", "Prishtinë", "7,500",
-        "dhe", "in", "Beograd.", "42", "x", "  ", "Ћирилица", "500",
+        "Vučić",
+        "je",
+        "3",
+        "000",
+        "123",
+        "Косово",
+        "the",
+        "na",
+        "rekao",
+        "Prishtinë",
+        "7,500",
+        "dhe",
+        "in",
+        "Beograd.",
+        "42",
+        "x",
+        "  ",
+        "Ћирилица",
+        "500",
     ];
     let mut state = 0x2545_f491_4f6c_dd1d_u64;
     for len in [0, 5, 40, 90, 200, 400, 1000] {

@@ -502,11 +502,7 @@ fn candidate_lookup_uses_the_index() {
 #[test]
 fn postings_come_newest_first() {
     let (_d, store) = with_sources();
-    // Rows of the index alone (no copies): foreign keys off for this check.
-    store
-        .conn
-        .pragma_update(None, "foreign_keys", false)
-        .unwrap();
+    // Rows of the index alone, no copies (the index has no foreign key).
     for (at, copy) in [(100i64, 1i64), (300, 2), (200, 3), (250, 4)] {
         store
             .conn
@@ -525,4 +521,48 @@ fn postings_come_newest_first() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(ats, vec![300, 250, 200]);
+}
+
+/// The index has no column to find a copy's rows by: an edit (rule 1) must
+/// still replace them exactly, and a changed date must move them.
+#[test]
+fn an_edit_replaces_the_copys_index_rows_exactly() {
+    let (_d, mut store) = with_sources();
+    let keys = |store: &Store| -> Vec<(i64, i64)> {
+        store
+            .conn
+            .prepare("SELECT key, at FROM near_keys ORDER BY key, at")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let first = copy(
+        "a1",
+        "https://a.example/1",
+        "Vučić: Srbija neće priznati nezavisnost Kosova",
+        Some(LEAD),
+        t(9, 0),
+    );
+    poll(&mut store, "A", vec![tagged(first, &[])], t(9, 0));
+    let before = keys(&store);
+    assert!(before.len() >= 4, "{before:?}");
+    let edited = copy(
+        "a1",
+        "https://a.example/1",
+        "Kurti takon Escobarin në Prishtinë sot",
+        Some(LEAD),
+        t(8, 30),
+    );
+    poll(&mut store, "A", vec![tagged(edited.clone(), &[])], t(10, 0));
+    let after = keys(&store);
+    // Only the new title's keys, at the new date: none of the old ones.
+    let fresh = {
+        let (_d2, mut other) = with_sources();
+        poll(&mut other, "A", vec![tagged(edited, &[])], t(9, 0));
+        keys(&other)
+    };
+    assert_eq!(after, fresh);
+    assert!(after.iter().all(|k| !before.contains(k)), "{after:?}");
 }
