@@ -291,6 +291,7 @@ impl Ctx<'_> {
 
         let mut sources: Vec<SourceConfig> = Vec::with_capacity(raw.source.len());
         let mut source_lines: HashMap<String, (usize, Range<usize>)> = HashMap::new();
+        let mut schedules: HashMap<String, Schedule> = HashMap::new();
         for (i, spanned) in raw.source.iter().enumerate() {
             let key = format!("source[{}]", i + 1);
             let raw = spanned.get_ref();
@@ -319,8 +320,17 @@ impl Ctx<'_> {
                 Some(r) => Some(self.slug(r, &format!("{key}.region"))?),
                 None => None,
             };
+            // One parsed schedule per distinct expression, shared (see
+            // `Schedule`): many sources name the same few.
             let schedule = match &raw.cron {
-                Some(c) => self.cron(c, &format!("{key}.cron"))?,
+                Some(c) => match schedules.get(c.get_ref()) {
+                    Some(s) => Schedule::clone(s),
+                    None => {
+                        let s = self.cron(c, &format!("{key}.cron"))?;
+                        schedules.insert(c.get_ref().clone(), s.clone());
+                        s
+                    }
+                },
                 None => default_cron.clone(),
             };
             let mut tags: Vec<String> = Vec::new();
