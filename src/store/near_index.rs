@@ -1,5 +1,5 @@
 //! The near-duplicate index: for each stored copy, the keys of its title
-//! words ([`Signature::index_keys`]) with the copy's date, so that a new
+//! words it can be found by ([`stored_keys`]) with the copy's date, so that a new
 //! item is compared only with copies that share title words and lie within
 //! the time window, never with every story.
 
@@ -14,10 +14,10 @@ use super::near::{score, NearDupSettings, Signature};
 use super::{db_err, parse_ts, StoreError};
 
 /// Key in `meta` of the index rules the stored keys were made with. Bump
-/// [`INDEX_VERSION`] when folding or [`Signature::index_keys`] changes:
+/// [`INDEX_VERSION`] when folding or [`stored_keys`] changes:
 /// the index is then rebuilt when the store is opened.
 const INDEX_META: &str = "near_index_version";
-const INDEX_VERSION: &str = "2";
+const INDEX_VERSION: &str = "3";
 
 /// Postings read per key, newest first within the window, are at most 200
 /// (in [`POSTINGS_SQL`]): that bounds the work per item when a word (a
@@ -97,7 +97,7 @@ pub(super) fn unindex_copy(tx: &Transaction<'_>, copy_id: i64) -> rusqlite::Resu
     };
     let mut delete =
         tx.prepare_cached("DELETE FROM near_keys WHERE key = ?1 AND at = ?2 AND copy_id = ?3")?;
-    for key in Signature::new(&title, None).index_keys() {
+    for key in stored_keys(&Signature::new(&title, None)) {
         delete.execute(params![key_hash(&key), at.timestamp(), copy_id])?;
     }
     Ok(())
@@ -113,10 +113,19 @@ pub(super) fn index_new_copy(
     let at = at.timestamp();
     let mut insert = tx
         .prepare_cached("INSERT OR IGNORE INTO near_keys (key, at, copy_id) VALUES (?1, ?2, ?3)")?;
-    for key in sig.index_keys() {
+    for key in stored_keys(sig) {
         insert.execute(params![key_hash(&key), at, copy_id])?;
     }
     Ok(())
+}
+
+/// The keys a copy is indexed under: the keys a copy that could match it
+/// looks up by. A title with numbers only ever matches a title with the
+/// same numbers (see `near::score`), and such a title is looked up by its
+/// numbers alone (`Signature::lookup_keys`), so its word keys would only
+/// be postings no lookup can use; without numbers, every word key.
+fn stored_keys(sig: &Signature) -> Vec<String> {
+    sig.lookup_keys().0
 }
 
 /// The stored form of an index key: 64 bits of FNV-1a, stable across

@@ -566,3 +566,44 @@ fn an_edit_replaces_the_copys_index_rows_exactly() {
     assert_eq!(after, fresh);
     assert!(after.iter().all(|k| !before.contains(k)), "{after:?}");
 }
+
+/// A title with numbers is only ever looked up by its numbers, so only they
+/// are stored; a title without numbers is stored under every word key.
+#[test]
+fn a_title_with_numbers_is_indexed_by_its_numbers() {
+    let (_d, mut store) = with_sources();
+    let count = |store: &Store| -> i64 {
+        store
+            .conn
+            .query_row("SELECT COUNT(*) FROM near_keys", [], |r| r.get(0))
+            .unwrap()
+    };
+    let numbered = copy(
+        "a1",
+        "https://a.example/1",
+        "Uhapšena 3 osumnjičena za napad u Banjskoj, 12 povređenih",
+        None,
+        t(9, 0),
+    );
+    poll(&mut store, "A", vec![tagged(numbered, &[])], t(9, 0));
+    assert_eq!(count(&store), 2);
+    let words = copy(
+        "a2",
+        "https://a.example/2",
+        "Uhapšeni osumnjičeni za napad u Banjskoj",
+        None,
+        t(9, 0),
+    );
+    poll(&mut store, "A", vec![tagged(words, &[])], t(9, 0));
+    assert!(count(&store) >= 6, "{}", count(&store));
+    // Still found by the numbers: the same story from B merges.
+    let b = copy(
+        "b1",
+        "https://b.example/1",
+        "Uhapšena tri osumnjičena za napad u Banjskoj, 12 povređenih",
+        None,
+        t(9, 30),
+    );
+    poll(&mut store, "B", vec![tagged(b, &[])], t(9, 30));
+    assert_eq!(store.story_count().unwrap(), 2);
+}
