@@ -155,6 +155,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     DELETE FROM meta WHERE key = 'near_index_version';
     "#,
+    // 6: `copies_story_source` (story_id, source_id, and the row id every
+    // index ends with) answers whatever `copies_story` (story_id, id) did,
+    // so a new copy updates one index on its story less.
+    r#"
+    DROP INDEX IF EXISTS copies_story;
+    "#,
 ];
 
 /// Opens the connection, sets the pragmas and brings the schema up to date.
