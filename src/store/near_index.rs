@@ -86,7 +86,7 @@ pub(super) fn index_new_copy(
     let at = at.timestamp();
     let mut insert = tx
         .prepare_cached("INSERT OR IGNORE INTO near_keys (key, at, copy_id) VALUES (?1, ?2, ?3)")?;
-    for key in sig.index_keys() {
+    for key in sig.index_key_refs() {
         insert.execute(params![key_hash(&key), at, copy_id])?;
     }
     Ok(())
@@ -128,7 +128,7 @@ pub(super) fn find_story(
     let hi = at
         .checked_add_signed(window)
         .unwrap_or(DateTime::<Utc>::MAX_UTC);
-    let (keys, min_shared) = sig.lookup_keys();
+    let (keys, min_shared) = sig.lookup_key_refs();
     let mut shared: HashMap<i64, (usize, i64)> = HashMap::new();
     {
         // Newest first without ORDER BY: the primary key holds `at`
