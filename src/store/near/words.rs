@@ -34,8 +34,12 @@ pub(super) fn next_word<'a>(folded: &'a str, pos: &mut usize, more: bool) -> Opt
     if start >= bytes.len() {
         return None;
     }
+    // Words are short: a plain loop beats setting up a SIMD search.
     let word_end = |from: usize| {
-        memchr::memchr(b' ', &bytes[from..]).map_or(bytes.len(), |i| from + i)
+        bytes[from..]
+            .iter()
+            .position(|&b| b == b' ')
+            .map_or(bytes.len(), |i| from + i)
     };
     let end = word_end(start);
     let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
@@ -106,17 +110,20 @@ pub(super) struct Class {
 
 /// The class of a folded word that is not all digits.
 pub(super) fn classify(w: &str) -> Class {
-    let table = class_table();
-    if w.len() > table.longest {
+    let Some(key) = Key::of(w) else {
         return Class::default();
-    }
-    let mut i = hash(w) & (table.slots.len() - 1);
+    };
+    let table = class_table();
+    let mut i = key.slot();
     loop {
-        match &table.slots[i] {
-            Some((word, class)) if *word == w => return *class,
-            Some(_) => i = (i + 1) & (table.slots.len() - 1),
-            None => return Class::default(),
+        let (k, class) = &table[i];
+        if *k == key {
+            return *class;
         }
+        if k.len == 0 {
+            return Class::default();
+        }
+        i = (i + 1) % SLOTS;
     }
 }
 
@@ -131,45 +138,47 @@ fn single_char(w: &str) -> bool {
     w.len() < 2 || (w.len() <= 4 && w.chars().nth(1).is_none())
 }
 
-/// Open addressing over the few hundred listed words: a probe or two
-/// instead of a hundred string comparisons per word.
-struct ClassTable {
-    slots: Vec<Option<(&'static str, Class)>>,
-    longest: usize,
+/// Open addressing over the few hundred listed words, each held inline:
+/// a probe or two with no string comparison, instead of a hundred.
+const SLOTS: usize = 1024;
+
+/// A word of up to 16 bytes as a number, and its length (0: no word).
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct Key {
+    bytes: u128,
+    len: usize,
 }
 
-fn hash(w: &str) -> usize {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in w.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
+impl Key {
+    fn of(w: &str) -> Option<Key> {
+        let mut bytes = [0u8; 16];
+        bytes.get_mut(..w.len())?.copy_from_slice(w.as_bytes());
+        Some(Key {
+            bytes: u128::from_le_bytes(bytes),
+            len: w.len(),
+        })
     }
-    (h ^ (h >> 15)) as usize
+    fn slot(&self) -> usize {
+        let x = (self.bytes as u64) ^ ((self.bytes >> 64) as u64).rotate_left(29);
+        (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize % SLOTS
+    }
 }
 
-fn class_table() -> &'static ClassTable {
-    static TABLE: OnceLock<ClassTable> = OnceLock::new();
+fn class_table() -> &'static [(Key, Class)] {
+    static TABLE: OnceLock<Vec<(Key, Class)>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut table = ClassTable {
-            slots: vec![None; 1024],
-            longest: 0,
-        };
+        let mut table = vec![(Key::default(), Class::default()); SLOTS];
         let mut entry = |w: &'static str, set: &dyn Fn(&mut Class)| {
-            let mask = table.slots.len() - 1;
-            table.longest = table.longest.max(w.len());
-            let mut i = hash(w) & mask;
-            loop {
-                match &mut table.slots[i] {
-                    Some((word, class)) if *word == w => return set(class),
-                    Some(_) => i = (i + 1) & mask,
-                    slot @ None => {
-                        let mut class = Class::default();
-                        set(&mut class);
-                        *slot = Some((w, class));
-                        return;
-                    }
-                }
+            // Every listed word is short; a longer one would be a typo here.
+            let Some(key) = Key::of(w).filter(|k| k.len > 0) else {
+                return;
+            };
+            let mut i = key.slot();
+            while table[i].0 != key && table[i].0.len != 0 {
+                i = (i + 1) % SLOTS;
             }
+            table[i].0 = key;
+            set(&mut table[i].1);
         };
         for w in STOPWORDS {
             entry(w, &|c| c.stop = true);
@@ -214,9 +223,11 @@ pub(super) const DATE_KEYS: [&str; 23] = [
 ];
 
 /// Capitalized words that do not start a sentence: the names `text`
-/// mentions, folded (with `scratch`) into `out` and their spans into
-/// `spans`, sorted and deduplicated. Nothing when most words are capitalized
-/// (a lead in capitals or in title case names nothing in particular).
+/// mentions, folded into `out` and their spans into `spans`, sorted and
+/// deduplicated. Nothing when most words are capitalized (a lead in
+/// capitals or in title case names nothing in particular). `scratch`
+/// gathers the names before they are folded, all at once: folding is
+/// character by character, so that is folding each alone.
 pub(super) fn names(
     text: &str,
     out: &mut String,
@@ -225,17 +236,19 @@ pub(super) fn names(
 ) {
     out.clear();
     spans.clear();
+    scratch.clear();
     let (mut words, mut capitalized) = (0usize, 0usize);
     let mut sentence_start = true;
     let chars = char_classes();
-    for raw in text.split_whitespace() {
+    for_each_word(text, |raw| {
         let word = raw.trim_matches(|c: char| !chars.alphanumeric(c));
         if let Some(first) = word.chars().next() {
             words += 1;
             if chars.uppercase(first) {
                 capitalized += 1;
                 if !sentence_start {
-                    fold_append(word, out, scratch);
+                    scratch.push_str(word);
+                    scratch.push(' ');
                 }
             }
             sentence_start = false;
@@ -243,11 +256,11 @@ pub(super) fn names(
         if raw.ends_with(['.', '!', '?', ':']) {
             sentence_start = true;
         }
-    }
+    });
     if capitalized * 2 > words {
-        out.clear();
         return;
     }
+    fold(scratch, out);
     let mut at = 0;
     for w in out.split(' ') {
         if w.len() > 1 {
@@ -258,6 +271,41 @@ pub(super) fn names(
     let s = out.as_str();
     spans.sort_unstable_by(|a, b| s[a.0..a.1].cmp(&s[b.0..b.1]));
     spans.dedup_by(|a, b| s[a.0..a.1] == s[b.0..b.1]);
+}
+
+/// Calls `f` with each word of `text` as `str::split_whitespace` cuts
+/// them, without decoding every character: only the lead bytes of the
+/// few non-ASCII whitespace characters need a closer look.
+fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
+    let bytes = text.as_bytes();
+    let space_at = |i: usize| -> Option<usize> {
+        match bytes[i] {
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => Some(1),
+            0xc2 | 0xe1 | 0xe2 | 0xe3 => text[i..]
+                .chars()
+                .next()
+                .filter(|c| c.is_whitespace())
+                .map(char::len_utf8),
+            _ => None,
+        }
+    };
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match space_at(i) {
+            Some(n) => {
+                if start < i {
+                    f(&text[start..i]);
+                }
+                i += n;
+                start = i;
+            }
+            None => i += 1,
+        }
+    }
+    if start < bytes.len() {
+        f(&text[start..]);
+    }
 }
 
 /// `char::is_alphanumeric` and `char::is_uppercase` from a table for the
