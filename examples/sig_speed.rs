@@ -5,6 +5,10 @@
 //! and Cyrillic, Albanian, English) many times and prints the median thread
 //! CPU time per signature over ROUNDS rounds (default 15): title and lead,
 //! title alone, and the index and lookup keys of a made signature.
+//!
+//! `sig_speed ROUNDS both|title|keys` times one of them only, for counting
+//! instructions (`perf stat -e instructions`), which a busy machine does not
+//! blur the way it does times.
 
 use std::hint::black_box;
 
@@ -76,22 +80,34 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(15);
+    let only = std::env::args().nth(2);
+    let run = |what: &str| only.as_deref().is_none_or(|o| o == what);
     const N: usize = 20_000;
-    let both = time(rounds, N, |i| {
-        let (t, l) = ITEMS[i % ITEMS.len()];
-        black_box(Signature::new(black_box(t), Some(black_box(l))));
-    });
-    let title = time(rounds, N, |i| {
-        let (t, _) = ITEMS[i % ITEMS.len()];
-        black_box(Signature::new(black_box(t), None));
-    });
-    let sigs: Vec<Signature> = ITEMS.iter().map(|(t, l)| Signature::new(t, Some(l))).collect();
+    if run("both") {
+        let both = time(rounds, N, |i| {
+            let (t, l) = ITEMS[i % ITEMS.len()];
+            black_box(Signature::new(black_box(t), Some(black_box(l))));
+        });
+        println!("title + lead      {both:8.2} µs/signature");
+    }
+    if run("title") {
+        let title = time(rounds, N, |i| {
+            let (t, _) = ITEMS[i % ITEMS.len()];
+            black_box(Signature::new(black_box(t), None));
+        });
+        println!("title only        {title:8.2} µs/signature");
+    }
+    if !run("keys") {
+        return;
+    }
+    let sigs: Vec<Signature> = ITEMS
+        .iter()
+        .map(|(t, l)| Signature::new(t, Some(l)))
+        .collect();
     let keys = time(rounds, N, |i| {
         let s = &sigs[i % sigs.len()];
         black_box(s.index_keys());
         black_box(s.lookup_keys());
     });
-    println!("title + lead      {both:8.2} µs/signature");
-    println!("title only        {title:8.2} µs/signature");
     println!("index + lookup    {keys:8.2} µs/signature");
 }

@@ -340,7 +340,10 @@ impl Signature {
     /// of each title word, so that inflected forms of one word share a key
     /// (`kosovo`, `kosova`, `kosoves` → `koso`), deduplicated.
     pub fn index_keys(&self) -> Vec<String> {
-        self.index_key_refs().into_iter().map(str::to_string).collect()
+        self.index_key_refs()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     }
 
     /// [`Signature::index_keys`] without copying them.

@@ -469,4 +469,3 @@ pub(super) fn date_code(w: &str) -> Option<u8> {
         _ => return None,
     })
 }
-

@@ -98,8 +98,25 @@ fn word_pairs() {
 #[test]
 fn lead_words_match_folding_the_whole_lead() {
     let vocabulary = [
-        "Vučić", "je", "3", "000", "123", "Косово", "the", "na", "rekao", "Prishtinë", "7,500",
-        "dhe", "in", "Beograd.", "42", "x", "  ", "Ћирилица", "500",
+        "Vučić",
+        "je",
+        "3",
+        "000",
+        "123",
+        "Косово",
+        "the",
+        "na",
+        "rekao",
+        "Prishtinë",
+        "7,500",
+        "dhe",
+        "in",
+        "Beograd.",
+        "42",
+        "x",
+        "  ",
+        "Ћирилица",
+        "500",
     ];
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     for len in [0, 5, 40, 90, 200, 400, 1000] {
@@ -157,19 +174,135 @@ impl Rng {
 /// weekdays and months, labels, function words, sentence ends and oddities
 /// of folding (ligatures, Greek, CJK, combining marks, no-break spaces).
 const MIXED: &[&str] = &[
-    "FOTO:", "VIDEO", "|", "(VIDEO)", "UŽIVO", "Lajm", "i", "fundit:", "foto", "UPDATE:",
-    "Vučić", "Вучић", "Srbija", "Србија", "Kosovo", "Kosova", "Kosovu", "Косово", "Prishtinë",
-    "Prištini", "Приштини", "Kurti", "takon", "takoi", "Escobarin", "në", "për", "dhe", "që",
-    "je", "na", "za", "u", "se", "rekao", "izjavio", "kaže", "tha", "the", "of", "says", "and",
-    "3", "3,000", "3.000", "3000", "000", "500", "1 200", "05.", "007", "117,17", "2026.",
-    "tri", "три", "three", "tre", "pet", "dy", "deset", "dhjetë", "utorak", "уторак", "maj",
-    "maja", "May", "Monday", "e", "hënë", "prill", "decembra", "Beograd.", "Beogradu,",
-    "Zvezdare", "Zemuna", "Novog", "Beograda", "Aleksandar", "Albin", "Escobar!", "Ohër?",
-    "ÇELËSI", "ﬁnale", "Straße", "Ђорђе", "Ljubljana", "Njegoš", "αθήνα", "東京", "🙂",
-    "e\u{301}", "\u{a0}", "nesreća", "Niša", "Čačka", "poginuo", "vozač", "x", "-", "–", "…",
-    "Predsednik", "predsednik", "Srbije", "neće", "priznati", "Kosovo.", "danas", "struje",
-    "Ub", "Ђ", "delovi", "radova", "mreži", "zbog", "biti", "iznosi", "kurs", "dinara", "vode",
-    "grada", "ulica", "ostali", "bez", "sati", "nakon", "sastanka", "rekla", "ministar",
+    "FOTO:",
+    "VIDEO",
+    "|",
+    "(VIDEO)",
+    "UŽIVO",
+    "Lajm",
+    "i",
+    "fundit:",
+    "foto",
+    "UPDATE:",
+    "Vučić",
+    "Вучић",
+    "Srbija",
+    "Србија",
+    "Kosovo",
+    "Kosova",
+    "Kosovu",
+    "Косово",
+    "Prishtinë",
+    "Prištini",
+    "Приштини",
+    "Kurti",
+    "takon",
+    "takoi",
+    "Escobarin",
+    "në",
+    "për",
+    "dhe",
+    "që",
+    "je",
+    "na",
+    "za",
+    "u",
+    "se",
+    "rekao",
+    "izjavio",
+    "kaže",
+    "tha",
+    "the",
+    "of",
+    "says",
+    "and",
+    "3",
+    "3,000",
+    "3.000",
+    "3000",
+    "000",
+    "500",
+    "1 200",
+    "05.",
+    "007",
+    "117,17",
+    "2026.",
+    "tri",
+    "три",
+    "three",
+    "tre",
+    "pet",
+    "dy",
+    "deset",
+    "dhjetë",
+    "utorak",
+    "уторак",
+    "maj",
+    "maja",
+    "May",
+    "Monday",
+    "e",
+    "hënë",
+    "prill",
+    "decembra",
+    "Beograd.",
+    "Beogradu,",
+    "Zvezdare",
+    "Zemuna",
+    "Novog",
+    "Beograda",
+    "Aleksandar",
+    "Albin",
+    "Escobar!",
+    "Ohër?",
+    "ÇELËSI",
+    "ﬁnale",
+    "Straße",
+    "Ђорђе",
+    "Ljubljana",
+    "Njegoš",
+    "αθήνα",
+    "東京",
+    "🙂",
+    "e\u{301}",
+    "\u{a0}",
+    "nesreća",
+    "Niša",
+    "Čačka",
+    "poginuo",
+    "vozač",
+    "x",
+    "-",
+    "–",
+    "…",
+    "Predsednik",
+    "predsednik",
+    "Srbije",
+    "neće",
+    "priznati",
+    "Kosovo.",
+    "danas",
+    "struje",
+    "Ub",
+    "Ђ",
+    "delovi",
+    "radova",
+    "mreži",
+    "zbog",
+    "biti",
+    "iznosi",
+    "kurs",
+    "dinara",
+    "vode",
+    "grada",
+    "ulica",
+    "ostali",
+    "bez",
+    "sati",
+    "nakon",
+    "sastanka",
+    "rekla",
+    "ministar",
 ];
 
 /// Whether the signature has exactly the parts of the first version's.
@@ -181,10 +314,22 @@ fn assert_same(sig: &Signature, old: &reference::Signature, what: &str) {
     assert_eq!(dates, old.dates, "dates of {what}");
     assert_eq!(sig.title_words, old.title_words, "title words of {what}");
     assert_eq!(part(Part::Lead), old.lead, "lead of {what}");
-    assert_eq!(part(Part::LeadNumbers), old.lead_numbers, "lead numbers of {what}");
-    assert_eq!(part(Part::LeadNames), old.lead_names, "lead names of {what}");
+    assert_eq!(
+        part(Part::LeadNumbers),
+        old.lead_numbers,
+        "lead numbers of {what}"
+    );
+    assert_eq!(
+        part(Part::LeadNames),
+        old.lead_names,
+        "lead names of {what}"
+    );
     assert_eq!(sig.index_keys(), old.index_keys(), "index keys of {what}");
-    assert_eq!(sig.lookup_keys(), old.lookup_keys(), "lookup keys of {what}");
+    assert_eq!(
+        sig.lookup_keys(),
+        old.lookup_keys(),
+        "lookup keys of {what}"
+    );
     assert_eq!(sig.is_empty(), old.is_empty(), "is_empty of {what}");
     assert_eq!(sig.has_lead(), old.has_lead(), "has_lead of {what}");
 }
@@ -214,11 +359,17 @@ fn agrees_with_the_first_version() {
         // of alike items are scored too.
         let variant = |s: &str| s.replace("Vučić", "Вучић").replace("Kosovo", "Kosova");
         let (t2, l2) = (variant(&title), lead.as_deref().map(variant));
-        made.push((Signature::new(&t2, l2.as_deref()), reference::Signature::new(&t2, l2.as_deref())));
+        made.push((
+            Signature::new(&t2, l2.as_deref()),
+            reference::Signature::new(&t2, l2.as_deref()),
+        ));
         made.push((sig, old));
     }
     // Leads with names to compare are made, not only title signatures.
-    let named = made.iter().filter(|(s, _)| s.part(Part::LeadNames).len() >= 2).count();
+    let named = made
+        .iter()
+        .filter(|(s, _)| s.part(Part::LeadNames).len() >= 2)
+        .count();
     assert!(named > 300, "{named} signatures with names");
     let mut alike = 0;
     for i in 0..made.len() {
@@ -228,7 +379,13 @@ fn agrees_with_the_first_version() {
                 let gap = Duration::from_secs(gap * H);
                 let new = score(&made[i].0, &made[j].0, gap, &settings);
                 let old = reference::score(&made[i].1, &made[j].1, gap, &settings);
-                assert_eq!(new.to_bits(), old.to_bits(), "{:?} / {:?}", made[i].0, made[j].0);
+                assert_eq!(
+                    new.to_bits(),
+                    old.to_bits(),
+                    "{:?} / {:?}",
+                    made[i].0,
+                    made[j].0
+                );
                 alike += usize::from(new >= settings.threshold);
             }
         }
@@ -264,7 +421,11 @@ fn classes_agree_with_the_first_version() {
         assert_eq!(class.date, reference::date_code(w), "date {w}");
         assert_eq!(class.number, reference::number(w), "number {w}");
         assert_eq!(class.label, reference::is_label(w), "label {w}");
-        assert_eq!(words::is_stop(w, class), reference::is_stopword(w), "stop {w}");
+        assert_eq!(
+            words::is_stop(w, class),
+            reference::is_stopword(w),
+            "stop {w}"
+        );
         assert_eq!(words::index_key(w), reference::index_key(w), "key {w}");
     }
 }

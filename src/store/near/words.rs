@@ -151,10 +151,16 @@ struct Key {
 
 impl Key {
     fn of(w: &str) -> Option<Key> {
-        let mut bytes = [0u8; 16];
-        bytes.get_mut(..w.len())?.copy_from_slice(w.as_bytes());
+        if w.len() > 16 {
+            return None;
+        }
+        // Byte by byte: a copy of a few bytes would be a call to memcpy.
+        let bytes = w
+            .bytes()
+            .enumerate()
+            .fold(0u128, |k, (i, b)| k | u128::from(b) << (8 * i));
         Some(Key {
-            bytes: u128::from_le_bytes(bytes),
+            bytes,
             len: w.len(),
         })
     }
@@ -241,7 +247,15 @@ pub(super) fn names(
     let mut sentence_start = true;
     let chars = char_classes();
     for_each_word(text, |raw| {
-        let word = raw.trim_matches(|c: char| !chars.alphanumeric(c));
+        let ascii_ends = |w: &str| {
+            let b = w.as_bytes();
+            b[0].is_ascii_alphanumeric() && b[b.len() - 1].is_ascii_alphanumeric()
+        };
+        let word = if ascii_ends(raw) {
+            raw
+        } else {
+            raw.trim_matches(|c: char| !chars.alphanumeric(c))
+        };
         if let Some(first) = word.chars().next() {
             words += 1;
             if chars.uppercase(first) {
@@ -274,37 +288,20 @@ pub(super) fn names(
 }
 
 /// Calls `f` with each word of `text` as `str::split_whitespace` cuts
-/// them, without decoding every character: only the lead bytes of the
-/// few non-ASCII whitespace characters need a closer look.
+/// them. Words end at plain spaces nearly always: those are found by a
+/// SIMD search, and only a piece holding a byte that may start other
+/// whitespace (ASCII controls, U+0085, U+00A0, U+1680, U+2000-U+205F,
+/// U+3000) is cut again character by character.
 fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
-    let bytes = text.as_bytes();
-    let space_at = |i: usize| -> Option<usize> {
-        match bytes[i] {
-            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => Some(1),
-            0xc2 | 0xe1 | 0xe2 | 0xe3 => text[i..]
-                .chars()
-                .next()
-                .filter(|c| c.is_whitespace())
-                .map(char::len_utf8),
-            _ => None,
+    for piece in text.split(' ').filter(|p| !p.is_empty()) {
+        let other_space = piece.bytes().fold(false, |any, b| {
+            any | matches!(b, 0x09..=0x0d | 0xc2 | 0xe1..=0xe3)
+        });
+        if other_space {
+            piece.split_whitespace().for_each(&mut f);
+        } else {
+            f(piece);
         }
-    };
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match space_at(i) {
-            Some(n) => {
-                if start < i {
-                    f(&text[start..i]);
-                }
-                i += n;
-                start = i;
-            }
-            None => i += 1,
-        }
-    }
-    if start < bytes.len() {
-        f(&text[start..]);
     }
 }
 
