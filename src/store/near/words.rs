@@ -35,21 +35,23 @@ pub(super) fn next_word<'a>(folded: &'a str, pos: &mut usize, more: bool) -> Opt
         return None;
     }
     // Words are short: a plain loop beats setting up a SIMD search.
+    // The end of the word at `from`, and whether it is all digits.
     let word_end = |from: usize| {
-        bytes[from..]
-            .iter()
-            .position(|&b| b == b' ')
-            .map_or(bytes.len(), |i| from + i)
+        let mut end = from;
+        let mut digits = true;
+        while let Some(&b) = bytes.get(end).filter(|&&b| b != b' ') {
+            digits &= b.is_ascii_digit();
+            end += 1;
+        }
+        (end, digits)
     };
-    let end = word_end(start);
-    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    let is_number = digits(&bytes[start..end]);
+    let (end, is_number) = word_end(start);
     let mut stop = end;
     if is_number {
         loop {
             let next = skip_spaces(stop);
-            let group_end = word_end(next);
-            if next >= bytes.len() || group_end - next != 3 || !digits(&bytes[next..group_end]) {
+            let (group_end, digits) = word_end(next);
+            if next >= bytes.len() || group_end - next != 3 || !digits {
                 break;
             }
             stop = group_end;
@@ -288,22 +290,57 @@ pub(super) fn names(
 }
 
 /// Calls `f` with each word of `text` as `str::split_whitespace` cuts
-/// them. Words end at plain spaces nearly always: those are found by a
-/// SIMD search, and only a piece holding a byte that may start other
-/// whitespace (ASCII controls, U+0085, U+00A0, U+1680, U+2000-U+205F,
-/// U+3000) is cut again character by character.
+/// them, one table lookup a byte: only a byte that may start non-ASCII
+/// whitespace (U+0085, U+00A0, U+1680, U+2000-U+205F, U+3000) has its
+/// character decoded.
 fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
-    for piece in text.split(' ').filter(|p| !p.is_empty()) {
-        let other_space = piece.bytes().fold(false, |any, b| {
-            any | matches!(b, 0x09..=0x0d | 0xc2 | 0xe1..=0xe3)
-        });
-        if other_space {
-            piece.split_whitespace().for_each(&mut f);
-        } else {
-            f(piece);
+    let bytes = text.as_bytes();
+    let space_len = |i: usize| -> usize {
+        match SPACE[usize::from(bytes[i])] {
+            0 => 0,
+            1 => 1,
+            _ => text
+                .get(i..)
+                .and_then(|t| t.chars().next())
+                .filter(|c| c.is_whitespace())
+                .map_or(0, char::len_utf8),
         }
+    };
+    let mut start = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let n = space_len(i);
+        if n == 0 {
+            start.get_or_insert(i);
+            i += 1;
+            continue;
+        }
+        if let Some(s) = start.take() {
+            f(&text[s..i]);
+        }
+        i += n;
+    }
+    if let Some(s) = start {
+        f(&text[s..]);
     }
 }
+
+/// Per byte: 1 for ASCII whitespace, 2 for a byte that may start other
+/// whitespace, else 0.
+const SPACE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0x09;
+    while b <= 0x0d {
+        t[b] = 1;
+        b += 1;
+    }
+    t[0x20] = 1;
+    t[0xc2] = 2;
+    t[0xe1] = 2;
+    t[0xe2] = 2;
+    t[0xe3] = 2;
+    t
+};
 
 /// `char::is_alphanumeric` and `char::is_uppercase` from a table for the
 /// two-byte UTF-8 range (Latin, Greek, Cyrillic), where the standard
