@@ -258,9 +258,14 @@ pub(super) fn names(
         } else {
             raw.trim_matches(|c: char| !chars.alphanumeric(c))
         };
-        if let Some(first) = word.chars().next() {
+        if let Some(&first) = word.as_bytes().first() {
             words += 1;
-            if chars.uppercase(first) {
+            let upper = if first.is_ascii() {
+                first.is_ascii_uppercase()
+            } else {
+                word.chars().next().is_some_and(|c| chars.uppercase(c))
+            };
+            if upper {
                 capitalized += 1;
                 if !sentence_start {
                     scratch.push_str(word);
@@ -306,22 +311,26 @@ fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
                 .map_or(0, char::len_utf8),
         }
     };
-    let mut start = None;
     let mut i = 0;
     while i < bytes.len() {
         let n = space_len(i);
-        if n == 0 {
-            start.get_or_insert(i);
-            i += 1;
+        if n > 0 {
+            i += n;
             continue;
         }
-        if let Some(s) = start.take() {
-            f(&text[s..i]);
+        let start = i;
+        i += 1;
+        while i < bytes.len() && SPACE[usize::from(bytes[i])] == 0 {
+            i += 1;
         }
-        i += n;
-    }
-    if let Some(s) = start {
-        f(&text[s..]);
+        if i < bytes.len() && space_len(i) == 0 {
+            // A byte that only may start whitespace, and does not.
+            i += 1;
+            while i < bytes.len() && space_len(i) == 0 {
+                i += 1;
+            }
+        }
+        f(&text[start..i]);
     }
 }
 
