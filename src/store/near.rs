@@ -156,7 +156,11 @@ impl Signature {
         let build = |scratch: &mut Scratch| {
             let sig = Signature::build(title, lead, scratch);
             // A huge title must not keep its buffers alive on the thread.
-            if scratch.folded.capacity() > 1 << 16 {
+            let held = scratch.folded.capacity()
+                + scratch.piece.capacity()
+                + scratch.names.capacity()
+                + 16 * (scratch.numbers.capacity() + scratch.name_spans.capacity());
+            if held > 1 << 16 {
                 *scratch = Scratch::default();
             }
             sig
@@ -303,7 +307,13 @@ impl Signature {
         let t = &self.text;
         spans.sort_unstable_by(|a, b| t[a.0..a.1].cmp(&t[b.0..b.1]));
         for &(a, b) in spans.iter() {
-            self.text.extend_from_within(a..b);
+            // Character by character: `String::extend_from_within` is newer
+            // than the supported Rust, and numbers are a few digits.
+            let mut i = a;
+            while let Some(c) = self.text.get(i..b).and_then(|t| t.chars().next()) {
+                self.text.push(c);
+                i += c.len_utf8();
+            }
             self.ends.push(self.text.len());
         }
     }

@@ -87,7 +87,7 @@ pub(super) fn index_new_copy(
     let mut insert = tx
         .prepare_cached("INSERT OR IGNORE INTO near_keys (key, at, copy_id) VALUES (?1, ?2, ?3)")?;
     for key in sig.index_key_refs() {
-        insert.execute(params![key_hash(&key), at, copy_id])?;
+        insert.execute(params![key_hash(key), at, copy_id])?;
     }
     Ok(())
 }
