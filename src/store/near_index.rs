@@ -98,7 +98,7 @@ pub(super) fn unindex_copy(tx: &Transaction<'_>, copy_id: i64) -> rusqlite::Resu
     let mut delete =
         tx.prepare_cached("DELETE FROM near_keys WHERE key = ?1 AND at = ?2 AND copy_id = ?3")?;
     for key in stored_keys(&Signature::new(&title, None)) {
-        delete.execute(params![key_hash(&key), at.timestamp(), copy_id])?;
+        delete.execute(params![key_hash(key), at.timestamp(), copy_id])?;
     }
     Ok(())
 }
@@ -114,7 +114,7 @@ pub(super) fn index_new_copy(
     let mut insert = tx
         .prepare_cached("INSERT OR IGNORE INTO near_keys (key, at, copy_id) VALUES (?1, ?2, ?3)")?;
     for key in stored_keys(sig) {
-        insert.execute(params![key_hash(&key), at, copy_id])?;
+        insert.execute(params![key_hash(key), at, copy_id])?;
     }
     Ok(())
 }
@@ -124,8 +124,8 @@ pub(super) fn index_new_copy(
 /// same numbers (see `near::score`), and such a title is looked up by its
 /// numbers alone (`Signature::lookup_keys`), so its word keys would only
 /// be postings no lookup can use; without numbers, every word key.
-fn stored_keys(sig: &Signature) -> Vec<String> {
-    sig.lookup_keys().0
+fn stored_keys(sig: &Signature) -> Vec<&str> {
+    sig.lookup_key_refs().0
 }
 
 /// The stored form of an index key: 64 bits of FNV-1a, stable across
@@ -164,7 +164,7 @@ pub(super) fn find_story(
     let hi = at
         .checked_add_signed(window)
         .unwrap_or(DateTime::<Utc>::MAX_UTC);
-    let (keys, min_shared) = sig.lookup_keys();
+    let (keys, min_shared) = sig.lookup_key_refs();
     let mut shared: HashMap<i64, (usize, i64)> = HashMap::new();
     {
         // Newest first without ORDER BY: the primary key holds `at`
