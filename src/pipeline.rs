@@ -7,9 +7,9 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinSet;
 
 use chrono::{DateTime, Utc};
-use futures_util::stream::{FuturesUnordered, StreamExt};
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, SourceConfig};
@@ -31,8 +31,10 @@ const BACKOFF_MAX: Duration = Duration::from_secs(24 * 60 * 60);
 const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 /// Sources of a cycle fetched, parsed or waiting to be written at once: at
-/// least this many, else four times `[http] concurrency`.
-const MIN_WINDOW: usize = 64;
+/// least this many, else twice `[http] concurrency`. Polls run on while the
+/// writer writes, so a larger window only holds more parsed feeds (cold
+/// N=1000: 64 gave the same time for 124 MB peak instead of 99 MB).
+const MIN_WINDOW: usize = 32;
 
 /// Bounds of one write transaction of a cycle: sources and items in it, and
 /// how long results are gathered before writing. A commit re-writes every
@@ -115,7 +117,9 @@ impl CycleReport {
     }
 }
 
-/// Everything a cycle needs that lives as long as the config.
+/// Everything a cycle needs that lives as long as the config. Cloning it
+/// is cheap (shared parts), so each poll can run as a task of its own.
+#[derive(Clone)]
 pub struct Pipeline {
     pub config: Arc<Config>,
     pub fetcher: Arc<Fetcher>,
@@ -283,22 +287,27 @@ impl Pipeline {
     ) -> Result<CycleReport, StoreError> {
         // Sources are started as others are written, never all at once: a
         // parsed feed waits in memory until the single writer stores it, so
-        // the window, not the number of sources, bounds memory.
-        let window = (self.config.http.concurrency * 4).max(MIN_WINDOW);
+        // the window, not the number of sources, bounds memory. Each poll is
+        // a task of its own, so fetching and parsing go on (on the runtime's
+        // workers and the parse threads) while this task writes; dropping
+        // the set (a cancelled cycle) aborts them.
+        let window = (self.config.http.concurrency * 2).max(MIN_WINDOW);
         let mut queue = sources.iter();
-        let mut in_flight = FuturesUnordered::new();
+        let mut in_flight = JoinSet::new();
         let mut report = CycleReport::default();
-        let mut start_more = |in_flight: &mut FuturesUnordered<_>, store: &Store| {
+        let mut start_more = |in_flight: &mut JoinSet<Done>, store: &Store| {
             while in_flight.len() < window {
                 let Some(source) = queue.next() else { break };
                 let state = store.source_state(&source.name)?.unwrap_or_default();
-                in_flight.push(self.fetch_and_parse(source.clone(), state));
+                let pipeline = self.clone();
+                let source = source.clone();
+                in_flight.spawn(async move { pipeline.fetch_and_parse(source, state).await });
             }
             Ok::<_, StoreError>(())
         };
         loop {
             start_more(&mut in_flight, store)?;
-            let Some(first) = in_flight.next().await else {
+            let Some(first) = next_done(&mut in_flight).await else {
                 break;
             };
             // Every result that is ready goes into one transaction: a commit
@@ -310,7 +319,7 @@ impl Pipeline {
             let mut items = first.items();
             let mut ready = vec![first];
             while ready.len() < BATCH_SOURCES && items < BATCH_ITEMS {
-                match tokio::time::timeout_at(deadline, in_flight.next()).await {
+                match tokio::time::timeout_at(deadline, next_done(&mut in_flight)).await {
                     Ok(Some(done)) => {
                         items += done.items();
                         ready.push(done);
@@ -468,6 +477,19 @@ impl Pipeline {
             polled,
             elapsed: started.elapsed(),
             failures_before: state.consecutive_failures,
+        }
+    }
+}
+
+/// The next finished poll of `set`; a poll that panicked (a bug: bad input
+/// is an error, not a panic) panics the cycle as it would have inline.
+async fn next_done(set: &mut JoinSet<Done>) -> Option<Done> {
+    loop {
+        match set.join_next().await? {
+            Ok(done) => return Some(done),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Cancelled: this set cancels none but by being dropped.
+            Err(_) => continue,
         }
     }
 }
