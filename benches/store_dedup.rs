@@ -179,12 +179,13 @@ fn bench(c: &mut Criterion) {
                     (0..PER_POLL)
                         .map(|_| {
                             next += 1;
-                            let mut t = item(&mut rng, 1_000_000 + next, end - TimeDelta::hours(1));
-                            t.item.link = Some(format!("https://b.example/{next}"));
+                            let t = item(&mut rng, 1_000_000 + next, end - TimeDelta::hours(1));
+                            let mut copy = t.item().clone();
+                            copy.link = Some(format!("https://b.example/{next}"));
                             if next % 2 == 0 {
-                                t.item.title = format!("FOTO: {}", t.item.title);
+                                copy.title = format!("FOTO: {}", copy.title);
                             }
-                            t
+                            TaggedItem::new(copy, t.topics().to_vec())
                         })
                         .collect::<Vec<_>>()
                 },

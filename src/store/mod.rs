@@ -64,15 +64,19 @@ pub struct SourceState {
     pub items: u64,
 }
 
-/// An item with the topics it was tagged with (keywords + source tags).
+/// An item with the topics it was tagged with (keywords + source tags),
+/// and what the store derives from it before writing.
+///
+/// The derived parts (near-duplicate signature, canonical link, identity,
+/// content hash, the row's JSON and dates) are made here, with the item: a
+/// cycle does it on the parse threads, so the single writer spends the
+/// write transaction on writing. The item cannot be changed afterwards, so
+/// they cannot go stale.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaggedItem {
-    pub item: Item,
-    pub topics: Vec<String>,
-    /// What near-duplicate detection compares. Made with the item (a cycle
-    /// does it on the parse threads), so the single writer does not fold
-    /// every new item's text while it holds the write transaction.
+    item: Item,
     near: near::Signature,
+    row: write::Prepared,
 }
 
 impl TaggedItem {
@@ -82,7 +86,17 @@ impl TaggedItem {
             item.summary_html.as_deref(),
             item.content_html.as_deref(),
         );
-        TaggedItem { item, topics, near }
+        let row = write::Prepared::new(&item, topics);
+        TaggedItem { item, near, row }
+    }
+
+    pub fn item(&self) -> &Item {
+        &self.item
+    }
+
+    /// The topics, sorted, without repeats.
+    pub fn topics(&self) -> &[String] {
+        &self.row.topics
     }
 }
 

@@ -66,14 +66,13 @@ pub(super) fn record_fetched(
     let mut merged = 0;
     let mut seen = HashSet::new();
     for tagged in f.items {
-        let canon = tagged.item.link.as_deref().and_then(canonical_key);
-        let identity = identity(&tagged.item, canon.as_deref());
+        let row = CopyRow::new(tagged);
+        let (canon, identity) = (row.canon.clone(), row.identity);
         // A feed listing the same item twice: the first listing wins.
-        if !seen.insert(identity.clone()) {
+        if !seen.insert(identity) {
             stats.unchanged += 1;
             continue;
         }
-        let row = CopyRow::new(tagged);
         let item_what = format!("cannot store item {identity:?} of source {:?}", f.source);
         let err = |e: rusqlite::Error| db_err(path, &item_what, e);
         let existing = tx
@@ -181,28 +180,63 @@ struct Existing {
     first_seen: String,
 }
 
-/// An item as the `copies` table stores it.
-struct CopyRow<'a> {
-    item: &'a Item,
-    near: &'a Signature,
+/// What the `copies` table stores of an item besides the item's own
+/// fields, derived once when the item is tagged (see `TaggedItem`).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Prepared {
+    canon: Option<String>,
+    identity: String,
     authors: String,
     categories: String,
     published: Option<DateTime<Utc>>,
     updated: Option<DateTime<Utc>>,
-    topics: Vec<String>,
+    /// Sorted, without repeats.
+    pub(super) topics: Vec<String>,
     /// SHA-256 over everything a reader sees of the item; topics are left
     /// out because they follow the topic configuration (see `retag_if_changed`).
     hash: String,
 }
 
+/// An item as the `copies` table stores it.
+struct CopyRow<'a> {
+    item: &'a Item,
+    near: &'a Signature,
+    canon: &'a Option<String>,
+    identity: &'a str,
+    authors: &'a str,
+    categories: &'a str,
+    published: Option<DateTime<Utc>>,
+    updated: Option<DateTime<Utc>>,
+    topics: &'a [String],
+    hash: &'a str,
+}
+
 impl<'a> CopyRow<'a> {
     fn new(tagged: &'a TaggedItem) -> CopyRow<'a> {
-        let (item, topics) = (&tagged.item, &tagged.topics);
+        let p = &tagged.row;
+        CopyRow {
+            item: &tagged.item,
+            near: &tagged.near,
+            canon: &p.canon,
+            identity: &p.identity,
+            authors: &p.authors,
+            categories: &p.categories,
+            published: p.published,
+            updated: p.updated,
+            topics: &p.topics,
+            hash: &p.hash,
+        }
+    }
+}
+
+impl Prepared {
+    pub(super) fn new(item: &Item, mut topics: Vec<String>) -> Prepared {
+        let canon = item.link.as_deref().and_then(canonical_key);
+        let identity = identity(item, canon.as_deref());
         let authors = json_strings(&item.authors);
         let categories = json_strings(&item.categories);
         let published = item_date(item.published);
         let updated = item_date(item.updated);
-        let mut topics = topics.to_vec();
         topics.sort();
         topics.dedup();
         let mut h = Sha256::new();
@@ -227,9 +261,9 @@ impl<'a> CopyRow<'a> {
                 None => h.update(0u64.to_le_bytes()),
             }
         }
-        CopyRow {
-            item,
-            near: &tagged.near,
+        Prepared {
+            canon,
+            identity,
             authors,
             categories,
             published,
@@ -387,7 +421,7 @@ fn visible_change(tx: &Transaction<'_>, copy_id: i64, row: &CopyRow<'_>) -> rusq
         item.link.clone(),
         item.summary_html.clone(),
         item.content_html.clone(),
-        row.authors.clone(),
+        row.authors.to_string(),
         row.published.map(ts),
         row.updated.map(ts),
     );
