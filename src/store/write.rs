@@ -95,7 +95,7 @@ pub(super) fn record_fetched(
             .map_err(err)?;
         match existing {
             Some(old) if old.hash == row.hash => {
-                sync_topics(tx, old.id, &row.topics).map_err(err)?;
+                sync_topics(tx, old.id, row.topics).map_err(err)?;
                 stats.unchanged += 1;
             }
             Some(old) if !visible_change(tx, old.id, &row).map_err(err)? => {
@@ -115,7 +115,7 @@ pub(super) fn record_fetched(
                     ])
                 })
                 .map_err(err)?;
-                if sync_topics(tx, old.id, &row.topics).map_err(err)? {
+                if sync_topics(tx, old.id, row.topics).map_err(err)? {
                     stats.updated += 1;
                 } else {
                     stats.unchanged += 1;
@@ -130,7 +130,7 @@ pub(super) fn record_fetched(
                 let new = NewCopy {
                     source_id,
                     source: f.source,
-                    identity: &identity,
+                    identity,
                     row: &row,
                     canon,
                     now,
@@ -382,7 +382,7 @@ fn insert_copy(
     }
     // A new copy has no index rows or topics to replace yet.
     near_index::index_new_copy(tx, copy_id, sig, at).map_err(err)?;
-    insert_topics(tx, copy_id, &row.topics).map_err(err)?;
+    insert_topics(tx, copy_id, row.topics).map_err(err)?;
     Ok(!created)
 }
 
@@ -484,7 +484,7 @@ fn update_copy(
         item.match_text,
         row.hash,
     ])?;
-    sync_topics(tx, old.id, &row.topics)?;
+    sync_topics(tx, old.id, row.topics)?;
     let seen = DateTime::parse_from_rfc3339(&old.first_seen)
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(now);
