@@ -6,7 +6,7 @@
 //! and Atom; English, Albanian, Serbian Latin and Cyrillic; ~600-byte HTML
 //! summaries with links, images and tracking parameters) and times `parse_feed_with` over
 //! them, printing the median µs per item (thread CPU time) over ROUNDS rounds
-//! (default 15).
+//! (default 15), then feed-rs's own parse of the same bodies alone.
 //!
 //! `cargo run --release --example parse_speed dump DIR...` prints every
 //! file's parse result (and the generated feeds', and those of generated
@@ -77,6 +77,25 @@ fn bench(rounds: usize) {
     per_item.sort_by(f64::total_cmp);
     println!(
         "parse_feed_with: {items} items, median {:.2} µs/item (min {:.2}, max {:.2}) over {rounds} rounds",
+        per_item[rounds / 2],
+        per_item[0],
+        per_item[rounds - 1]
+    );
+    // feed-rs alone (its own model, nothing of ours): the floor under
+    // parse_feed_with as long as every feed goes through feed-rs.
+    let mut per_item = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let started = cpu_seconds();
+        for _ in 0..5 {
+            for (_, body) in &feeds {
+                std::hint::black_box(feed_rs::parser::parse(body.as_slice()).ok());
+            }
+        }
+        per_item.push((cpu_seconds() - started) * 1e6 / (5 * items) as f64);
+    }
+    per_item.sort_by(f64::total_cmp);
+    println!(
+        "feed_rs::parser::parse alone: median {:.2} µs/item (min {:.2}, max {:.2})",
         per_item[rounds / 2],
         per_item[0],
         per_item[rounds - 1]
