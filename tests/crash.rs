@@ -110,9 +110,21 @@ fn start(config: &Path, log: Option<&Path>) -> Child {
         .expect("start feedmill run")
 }
 
-/// (source, identity) → story uid of every stored copy.
+/// (source, identity) → story uid of every stored copy. A process killed
+/// while creating the database leaves the file without tables (the schema
+/// is created in transactions of its own): nothing is stored in it yet.
 fn stored(db: &Path) -> BTreeMap<(String, String), String> {
     let conn = rusqlite::Connection::open(db).expect("open database");
+    let tables: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'copies'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("read the schema");
+    if tables == 0 {
+        return BTreeMap::new();
+    }
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("integrity_check");
