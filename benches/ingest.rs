@@ -35,18 +35,13 @@ mod corpus;
 #[path = "common/mode.rs"]
 mod mode;
 
+#[path = "common/cpu.rs"]
+mod cpu;
+use cpu::thread_cpu;
+
 /// "tag": topic matching and the near-duplicate signature, both made on the
 /// parse threads in a cycle (`TaggedItem::new`).
 const STAGES: [&str; 4] = ["body hash", "parse + normalize", "tag", "store"];
-
-/// CPU time of the calling thread: what one core spent, whatever else the
-/// machine runs.
-fn thread_cpu() -> Duration {
-    // SAFETY: timespec is plain old data and the clock id is a constant.
-    let mut t: libc::timespec = unsafe { std::mem::zeroed() };
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
-}
 
 #[derive(Default, Clone, Copy)]
 struct Spent {

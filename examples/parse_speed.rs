@@ -27,6 +27,9 @@ use rng::Rng;
 #[path = "../benches/common/corpus.rs"]
 mod corpus;
 
+#[path = "../benches/common/cpu.rs"]
+mod cpu;
+
 /// Four 100-item feeds of the e2e benchmark's corpus: (base URL, body).
 fn generated() -> Vec<(Url, Vec<u8>)> {
     corpus::generate_with(4, Some(100))
@@ -43,17 +46,6 @@ fn now() -> DateTime<Utc> {
     DateTime::from_timestamp(1_800_000_000, 0).expect("fixed time")
 }
 
-/// CPU time of this thread: other work on a shared machine does not count.
-fn cpu_seconds() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid timespec for the call to write.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-}
-
 fn bench(rounds: usize) {
     let feeds = generated();
     let limits = Limits::default();
@@ -63,42 +55,30 @@ fn bench(rounds: usize) {
             .map(|f| f.items.len())
             .unwrap_or(0);
     }
-    let mut per_item = Vec::with_capacity(rounds);
-    for _ in 0..rounds {
-        let started = cpu_seconds();
+    let (median, min, max) = cpu::us_per_unit(rounds, || {
         for _ in 0..5 {
             for (base, body) in &feeds {
                 let parsed = parse_feed_with(body, None, base, now(), &limits);
                 std::hint::black_box(parsed.ok());
             }
         }
-        per_item.push((cpu_seconds() - started) * 1e6 / (5 * items) as f64);
-    }
-    per_item.sort_by(f64::total_cmp);
+        5 * items
+    });
     println!(
-        "parse_feed_with: {items} items, median {:.2} µs/item (min {:.2}, max {:.2}) over {rounds} rounds",
-        per_item[rounds / 2],
-        per_item[0],
-        per_item[rounds - 1]
+        "parse_feed_with: {items} items, median {median:.2} µs/item (min {min:.2}, max {max:.2}) over {rounds} rounds"
     );
     // feed-rs alone (its own model, nothing of ours): the floor under
     // parse_feed_with as long as every feed goes through feed-rs.
-    let mut per_item = Vec::with_capacity(rounds);
-    for _ in 0..rounds {
-        let started = cpu_seconds();
+    let (median, min, max) = cpu::us_per_unit(rounds, || {
         for _ in 0..5 {
             for (_, body) in &feeds {
                 std::hint::black_box(feed_rs::parser::parse(body.as_slice()).ok());
             }
         }
-        per_item.push((cpu_seconds() - started) * 1e6 / (5 * items) as f64);
-    }
-    per_item.sort_by(f64::total_cmp);
+        5 * items
+    });
     println!(
-        "feed_rs::parser::parse alone: median {:.2} µs/item (min {:.2}, max {:.2})",
-        per_item[rounds / 2],
-        per_item[0],
-        per_item[rounds - 1]
+        "feed_rs::parser::parse alone: median {median:.2} µs/item (min {min:.2}, max {max:.2})"
     );
 }
 

@@ -14,6 +14,9 @@ use std::hint::black_box;
 
 use feedmill::store::near::Signature;
 
+#[path = "../benches/common/cpu.rs"]
+mod cpu;
+
 const ITEMS: [(&str, &str); 4] = [
     (
         "FOTO: Vučić u Beogradu sa predsednicima regiona o 3.500 novih radnih mesta",
@@ -49,30 +52,15 @@ const ITEMS: [(&str, &str); 4] = [
     ),
 ];
 
-/// CPU time of this thread: other work on a shared machine does not count.
-fn cpu_seconds() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid timespec for the call to write into.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-}
-
 /// Median µs per call of `f` over `rounds` rounds of `per_round` calls.
 fn time(rounds: usize, per_round: usize, mut f: impl FnMut(usize)) -> f64 {
-    let mut samples: Vec<f64> = (0..rounds)
-        .map(|_| {
-            let t = cpu_seconds();
-            for i in 0..per_round {
-                f(i);
-            }
-            (cpu_seconds() - t) * 1e6 / per_round as f64
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+    cpu::us_per_unit(rounds, || {
+        for i in 0..per_round {
+            f(i);
+        }
+        per_round
+    })
+    .0
 }
 
 fn main() {
