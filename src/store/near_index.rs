@@ -259,31 +259,17 @@ pub(super) fn ensure(conn: &mut Connection, path: &Path) -> Result<(), StoreErro
     tx.execute("DELETE FROM near_keys", []).map_err(err)?;
     let mut last = 0i64;
     loop {
-        type Row = (
-            i64,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            String,
-        );
+        type Row = (i64, String, Option<String>, Option<String>, String);
+        // Only titles and dates: the keys come from the title alone (see
+        // `unindex_copy`), so summaries and contents are not read.
         let batch: Vec<Row> = tx
             .prepare_cached(
-                "SELECT id, title, summary_html, content_html, published, updated, first_seen
+                "SELECT id, title, published, updated, first_seen
                    FROM copies WHERE id > ?1 ORDER BY id LIMIT 500",
             )
             .and_then(|mut st| {
                 st.query_map([last], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                    ))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?
                 .collect()
             })
@@ -292,11 +278,11 @@ pub(super) fn ensure(conn: &mut Connection, path: &Path) -> Result<(), StoreErro
             break;
         };
         last = id;
-        for (id, title, summary, content, published, updated, seen) in batch {
+        for (id, title, published, updated, seen) in batch {
             let published = super::parse_opt_ts(path, "copies.published", published)?;
             let updated = super::parse_opt_ts(path, "copies.updated", updated)?;
             let seen = parse_ts(path, "copies.first_seen", &seen)?;
-            let sig = signature(&title, summary.as_deref(), content.as_deref());
+            let sig = Signature::new(&title, None);
             index_new_copy(&tx, id, &sig, item_at(published, updated, seen)).map_err(err)?;
         }
     }
