@@ -7,10 +7,10 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::task::JoinSet;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use tokio::task::JoinSet;
 
 use crate::config::{Config, SourceConfig};
 use crate::fetch::{FetchOutcome, Fetcher, Validators};

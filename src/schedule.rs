@@ -23,10 +23,11 @@
 //!   a repeated hour is polled on both passes and a skipped one not at all;
 //!   in real time the rhythm simply carries on across the change.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, LocalResult, NaiveDateTime, SubsecRound, TimeDelta, TimeZone, Utc};
 use croner::parser::{CronParser, Seconds, Year};
 use croner::Cron;
-use std::sync::Arc;
 
 /// A parsed cron expression: 5 fields (crontab), or 6/7 with leading seconds
 /// (and trailing year).
