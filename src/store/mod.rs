@@ -417,6 +417,23 @@ fn parse_ts(path: &Path, column: &str, s: &str) -> Result<DateTime<Utc>, StoreEr
         })
 }
 
+/// A stored timestamp read inside a query: column `i` of `row`, as the
+/// error rusqlite gives for a value of the wrong type.
+fn row_ts(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    row.get::<_, Option<String>>(i)?
+        .map(|s| text_ts(i, &s))
+        .transpose()
+}
+
+/// See [`row_ts`]; `i` is the column the text came from.
+fn text_ts(i: usize, s: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
 fn parse_opt_ts(
     path: &Path,
     column: &str,

@@ -73,23 +73,9 @@ pub(super) fn unindex_copy(tx: &Transaction<'_>, copy_id: i64) -> rusqlite::Resu
     let stored = tx
         .prepare_cached("SELECT title, published, updated, first_seen FROM copies WHERE id = ?1")?
         .query_row([copy_id], |r| {
-            let date = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
-                r.get::<_, Option<String>>(i)?
-                    .map(|s| {
-                        DateTime::parse_from_rfc3339(&s)
-                            .map(|t| t.with_timezone(&Utc))
-                            .map_err(|e| {
-                                rusqlite::Error::FromSqlConversionFailure(
-                                    i,
-                                    rusqlite::types::Type::Text,
-                                    Box::new(e),
-                                )
-                            })
-                    })
-                    .transpose()
-            };
-            let seen = date(3)?.unwrap_or(DateTime::<Utc>::MIN_UTC);
-            Ok((r.get::<_, String>(0)?, item_at(date(1)?, date(2)?, seen)))
+            let seen = super::row_ts(r, 3)?.unwrap_or(DateTime::<Utc>::MIN_UTC);
+            let at = item_at(super::row_ts(r, 1)?, super::row_ts(r, 2)?, seen);
+            Ok((r.get::<_, String>(0)?, at))
         })
         .optional()?;
     let Some((title, at)) = stored else {

@@ -502,11 +502,7 @@ fn update_copy(
     if first_copy != Some(old.id) {
         return Ok(());
     }
-    let story_updated = DateTime::parse_from_rfc3339(&story_updated)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
-        })?;
+    let story_updated = super::text_ts(1, &story_updated)?;
     let new_updated = newer_updated(story_updated, old_updated, row.updated, now);
     tx.prepare_cached("UPDATE stories SET updated = ?2 WHERE id = ?1")?
         .execute(params![old.story_id, ts(new_updated)])?;
