@@ -2,8 +2,6 @@
 //! reference the differential tests hold the faster [`super::Signature`] to.
 //! Test-only; not to be changed with the production code.
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use super::{
@@ -173,16 +171,6 @@ pub fn score(a: &Signature, b: &Signature, gap: Duration, settings: &NearDupSett
     } else {
         title
     }
-}
-
-/// Whether two items are one story under `settings`.
-pub fn is_near_duplicate(
-    a: &Signature,
-    b: &Signature,
-    gap: Duration,
-    settings: &NearDupSettings,
-) -> bool {
-    settings.enabled && score(a, b, gap, settings) >= settings.threshold
 }
 
 /// The words of folded text, with digit groups joined: a thousands
