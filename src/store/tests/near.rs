@@ -428,6 +428,14 @@ fn an_edited_copy_is_compared_by_its_new_title() {
     assert_eq!(store.story_count().unwrap(), 1);
 }
 
+/// Rows in the near-duplicate index.
+fn near_key_count(store: &Store) -> i64 {
+    store
+        .conn
+        .query_row("SELECT COUNT(*) FROM near_keys", [], |r| r.get(0))
+        .unwrap()
+}
+
 #[test]
 fn a_version_1_database_gets_its_index_built_on_open() {
     let dir = tempfile::tempdir().unwrap();
@@ -458,10 +466,7 @@ fn a_version_1_database_gets_its_index_built_on_open() {
             .unwrap();
     }
     let mut store = Store::open(&path).unwrap();
-    let keys: i64 = store
-        .conn
-        .query_row("SELECT COUNT(*) FROM near_keys", [], |r| r.get(0))
-        .unwrap();
+    let keys = near_key_count(&store);
     assert!(keys >= 4, "{keys} keys");
     let b = copy(
         "b1",
@@ -572,12 +577,7 @@ fn an_edit_replaces_the_copys_index_rows_exactly() {
 #[test]
 fn a_title_with_numbers_is_indexed_by_its_numbers() {
     let (_d, mut store) = with_sources();
-    let count = |store: &Store| -> i64 {
-        store
-            .conn
-            .query_row("SELECT COUNT(*) FROM near_keys", [], |r| r.get(0))
-            .unwrap()
-    };
+    let count = near_key_count;
     let numbered = copy(
         "a1",
         "https://a.example/1",
