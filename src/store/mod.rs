@@ -86,7 +86,7 @@ impl TaggedItem {
             item.summary_html.as_deref(),
             item.content_html.as_deref(),
         );
-        let row = write::Prepared::new(&item, topics);
+        let row = write::Prepared::new(&item, topics, &near);
         TaggedItem { item, near, row }
     }
 

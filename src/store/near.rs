@@ -23,6 +23,7 @@ use words::{
     classify, fold_append, index_key, is_stop, names, next_word, push_number, Word, DATE_KEYS,
 };
 
+mod stored;
 mod words;
 
 /// Default `[dedup].threshold`: see [`score`] for the scale.

@@ -185,7 +185,7 @@ pub(super) fn find_story(
     let mut best: Option<(f64, i64)> = None;
     let mut load = tx
         .prepare_cached(
-            "SELECT c.story_id, c.title, c.summary_html, c.content_html,
+            "SELECT c.story_id, c.near_sig,
                     EXISTS (SELECT 1 FROM copies o
                              WHERE o.story_id = c.story_id AND o.source_id = ?2)
                FROM copies c WHERE c.id = ?1",
@@ -196,15 +196,13 @@ pub(super) fn find_story(
             .query_row(params![copy_id, source_id], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, bool>(4)?,
+                    r.get::<_, Option<Vec<u8>>>(1)?,
+                    r.get::<_, bool>(2)?,
                 ))
             })
             .optional()
             .map_err(err)?;
-        let Some((story, title, summary, content, same_source)) = row else {
+        let Some((story, stored, same_source)) = row else {
             continue;
         };
         if same_source {
@@ -217,13 +215,33 @@ pub(super) fn find_story(
             .abs()
             .to_std()
             .unwrap_or(std::time::Duration::MAX);
-        let other = signature(&title, summary.as_deref(), content.as_deref());
+        let other = match stored.as_deref().and_then(Signature::decode) {
+            Some(other) => other,
+            None => match copy_signature(tx, copy_id).map_err(err)? {
+                Some(other) => other,
+                None => continue,
+            },
+        };
         let s = score(sig, &other, gap, settings);
         if s >= settings.threshold && best.is_none_or(|(b, _)| s > b) {
             best = Some((s, story));
         }
     }
     Ok(best.map(|(_, story)| story))
+}
+
+/// A stored copy's signature built from its text: for copies stored
+/// before signatures were kept (`near_sig` is NULL) or kept under other
+/// rules (see near/stored.rs).
+fn copy_signature(tx: &Transaction<'_>, copy_id: i64) -> rusqlite::Result<Option<Signature>> {
+    tx.prepare_cached("SELECT title, summary_html, content_html FROM copies WHERE id = ?1")?
+        .query_row([copy_id], |r| {
+            let title: String = r.get(0)?;
+            let summary: Option<String> = r.get(1)?;
+            let content: Option<String> = r.get(2)?;
+            Ok(signature(&title, summary.as_deref(), content.as_deref()))
+        })
+        .optional()
 }
 
 /// Builds the index for every stored copy when it is missing or was made

@@ -161,6 +161,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     r#"
     DROP INDEX IF EXISTS copies_story;
     "#,
+    // 7: each copy's near-duplicate signature in its stored form
+    // (near/stored.rs), so a candidate is compared without reading and
+    // folding its HTML again. NULL for copies stored before: those are
+    // compared from their text, as before.
+    r#"
+    ALTER TABLE copies ADD COLUMN near_sig BLOB;
+    "#,
 ];
 
 /// Opens the connection, sets the pragmas and brings the schema up to date.

@@ -73,8 +73,11 @@ pub(super) fn record_fetched(
             stats.unchanged += 1;
             continue;
         }
-        let item_what = format!("cannot store item {identity:?} of source {:?}", f.source);
-        let err = |e: rusqlite::Error| db_err(path, &item_what, e);
+        // The message is only made when there is an error: this runs per item.
+        let err = |e: rusqlite::Error| {
+            let what = format!("cannot store item {identity:?} of source {:?}", f.source);
+            db_err(path, &what, e)
+        };
         let existing = tx
             .prepare_cached(
                 "SELECT id, story_id, content_hash, updated, first_seen FROM copies
@@ -195,6 +198,8 @@ pub(super) struct Prepared {
     /// SHA-256 over everything a reader sees of the item; topics are left
     /// out because they follow the topic configuration (see `retag_if_changed`).
     hash: String,
+    /// The near-duplicate signature's stored form (`copies.near_sig`).
+    near_sig: Vec<u8>,
 }
 
 /// An item as the `copies` table stores it.
@@ -209,6 +214,7 @@ struct CopyRow<'a> {
     updated: Option<DateTime<Utc>>,
     topics: &'a [String],
     hash: &'a str,
+    near_sig: &'a [u8],
 }
 
 impl<'a> CopyRow<'a> {
@@ -225,12 +231,13 @@ impl<'a> CopyRow<'a> {
             updated: p.updated,
             topics: &p.topics,
             hash: &p.hash,
+            near_sig: &p.near_sig,
         }
     }
 }
 
 impl Prepared {
-    pub(super) fn new(item: &Item, mut topics: Vec<String>) -> Prepared {
+    pub(super) fn new(item: &Item, mut topics: Vec<String>, near: &Signature) -> Prepared {
         let canon = item.link.as_deref().and_then(canonical_key);
         let identity = identity(item, canon.as_deref());
         let authors = json_strings(&item.authors);
@@ -270,6 +277,7 @@ impl Prepared {
             updated,
             topics,
             hash: hex(&h.finalize()),
+            near_sig: near.encode(),
         }
     }
 }
@@ -297,11 +305,13 @@ fn insert_copy(
     new: NewCopy<'_>,
     near: &NearDupSettings,
 ) -> Result<bool, StoreError> {
-    let what = format!(
-        "cannot store item {:?} of source {:?}",
-        new.identity, new.source
-    );
-    let err = |e: rusqlite::Error| db_err(path, &what, e);
+    let err = |e: rusqlite::Error| {
+        let what = format!(
+            "cannot store item {:?} of source {:?}",
+            new.identity, new.source
+        );
+        db_err(path, &what, e)
+    };
     let (row, canon, now) = (new.row, &new.canon, new.now);
     let item = row.item;
     // Rule 2: a canonical link already owned by a story joins that story.
@@ -351,8 +361,8 @@ fn insert_copy(
     tx.prepare_cached(
         "INSERT INTO copies (story_id, source_id, identity, link, canonical_link, title,
             summary_html, content_html, authors, categories, published, updated, match_text,
-            content_hash, first_seen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            content_hash, first_seen, near_sig)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -371,6 +381,7 @@ fn insert_copy(
             item.match_text,
             row.hash,
             ts(now),
+            row.near_sig,
         ])
     })
     .map_err(err)?;
@@ -467,7 +478,7 @@ fn update_copy(
     tx.prepare_cached(
         "UPDATE copies SET link = ?2, canonical_link = ?3, title = ?4, summary_html = ?5,
             content_html = ?6, authors = ?7, categories = ?8, published = ?9, updated = ?10,
-            match_text = ?11, content_hash = ?12
+            match_text = ?11, content_hash = ?12, near_sig = ?13
          WHERE id = ?1",
     )?
     .execute(params![
@@ -483,6 +494,7 @@ fn update_copy(
         row.updated.map(ts),
         item.match_text,
         row.hash,
+        row.near_sig,
     ])?;
     sync_topics(tx, old.id, row.topics)?;
     let seen = DateTime::parse_from_rfc3339(&old.first_seen)

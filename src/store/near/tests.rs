@@ -429,3 +429,59 @@ fn classes_agree_with_the_first_version() {
         assert_eq!(words::index_key(w), reference::index_key(w), "key {w}");
     }
 }
+
+/// A stored signature (`stored.rs`) decodes to the one it was made from,
+/// over generated titles and leads in every script.
+#[test]
+fn a_stored_signature_comes_back_as_it_was() {
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    for i in 0..2000 {
+        let n = rng.below(16);
+        let title = rng.text(MIXED, n);
+        let lead = (i % 4 != 0).then(|| {
+            let n = rng.below(if i % 10 == 0 { 600 } else { 70 });
+            rng.text(MIXED, n)
+        });
+        let sig = Signature::new(&title, lead.as_deref());
+        let back = Signature::decode(&sig.encode());
+        assert_eq!(back.as_ref(), Some(&sig), "{title:?} / {lead:?}");
+    }
+}
+
+/// Stored values are outside input: cut, lengthened, from another format
+/// or with any byte changed, they decode to `None` or to something that
+/// can be scored, never a panic.
+#[test]
+fn a_damaged_stored_signature_is_refused_or_harmless() {
+    let sig = Signature::new(
+        "Protest ispred Skupštine Kosova 2026",
+        Some("Hiljade građana okupile su se danas ispred Skupštine Kosova u Prištini, gde su protestovali protiv novog zakona o 12 opština."),
+    );
+    let good = sig.encode();
+    assert_eq!(Signature::decode(&[]), None);
+    let mut other_format = good.clone();
+    other_format[0] = other_format[0].wrapping_add(1);
+    assert_eq!(Signature::decode(&other_format), None);
+    for cut in 0..good.len() {
+        assert_eq!(
+            Signature::decode(&good[..cut]),
+            None,
+            "prefix of {cut} bytes"
+        );
+    }
+    let mut longer = good.clone();
+    longer.push(b'x');
+    assert_eq!(Signature::decode(&longer), None);
+    let settings = NearDupSettings::default();
+    for i in 0..good.len() {
+        for b in [0x00, 0x01, 0x7f, 0x80, 0xff, 0xc3] {
+            let mut bad = good.clone();
+            bad[i] = b;
+            if let Some(s) = Signature::decode(&bad) {
+                let _ = score(&s, &sig, Duration::ZERO, &settings);
+                let _ = score(&sig, &s, Duration::ZERO, &settings);
+                let _ = (s.lookup_key_refs(), s.has_lead(), format!("{s:?}"));
+            }
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! change nothing.
 
 use super::*;
-use crate::store::near::NearDupSettings;
+use crate::store::near::{NearDupSettings, Signature};
 
 /// A store knowing sources A-E, each in its own region (C in none).
 fn five_sources() -> (tempfile::TempDir, Store) {
@@ -428,6 +428,45 @@ fn an_edited_copy_is_compared_by_its_new_title() {
     assert_eq!(store.story_count().unwrap(), 1);
 }
 
+/// A copy keeps its signature's stored form, and a stored form that is
+/// damaged (or from another format) is rebuilt from the copy's text: the
+/// match is the same either way.
+#[test]
+fn a_stored_signature_is_used_and_a_damaged_one_rebuilt() {
+    let a = copy(
+        "a1",
+        "https://a.example/1",
+        "Vučić: Srbija neće priznati nezavisnost Kosova",
+        Some(LEAD),
+        t(9, 0),
+    );
+    let b = copy(
+        "b1",
+        "https://b.example/1",
+        "Вучић: Србија неће признати независност Косова",
+        Some(LEAD_CYR),
+        t(10, 0),
+    );
+    for damage in [None, Some("x'00'"), Some("x'01ff'"), Some("NULL")] {
+        let (_d, mut store) = with_sources();
+        poll(&mut store, "A", vec![tagged(a.clone(), &[])], t(9, 0));
+        let stored: Vec<u8> = store
+            .conn
+            .query_row("SELECT near_sig FROM copies", [], |r| r.get(0))
+            .unwrap();
+        let want = crate::store::near_index::signature(&a.title, a.summary_html.as_deref(), None);
+        assert_eq!(Signature::decode(&stored), Some(want));
+        if let Some(value) = damage {
+            store
+                .conn
+                .execute_batch(&format!("UPDATE copies SET near_sig = {value}"))
+                .unwrap();
+        }
+        poll(&mut store, "B", vec![tagged(b.clone(), &[])], t(10, 0));
+        assert_eq!(store.story_count().unwrap(), 1, "stored form {damage:?}");
+    }
+}
+
 /// Rows in the near-duplicate index.
 fn near_key_count(store: &Store) -> i64 {
     store
@@ -461,7 +500,7 @@ fn a_version_1_database_gets_its_index_built_on_open() {
             .conn
             .execute_batch(
                 "DROP TABLE near_keys; DELETE FROM meta WHERE key = 'near_index_version';
-                 PRAGMA user_version = 1;",
+                 ALTER TABLE copies DROP COLUMN near_sig; PRAGMA user_version = 1;",
             )
             .unwrap();
     }
