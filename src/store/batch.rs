@@ -35,6 +35,7 @@ impl<'s> Batch<'s> {
             path,
             near,
             merged,
+            ..
         } = store;
         let tx = immediate(conn, path, "cannot start a write transaction")?;
         Ok(Batch {

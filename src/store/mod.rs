@@ -16,6 +16,7 @@ use crate::fetch::Validators;
 use crate::model::{Entry, FeedMeta, Item};
 
 mod batch;
+mod checkpoint;
 mod ident;
 pub mod near;
 mod near_index;
@@ -118,6 +119,9 @@ pub enum EntryFilter {
 
 /// The feedmill database: one connection, used by one writer.
 pub struct Store {
+    /// Declared before `conn`: its thread stops before the connection
+    /// closes (see checkpoint.rs).
+    _checkpointer: checkpoint::Checkpointer,
     conn: Connection,
     path: PathBuf,
     /// Near-duplicate detection used when storing polls.
@@ -138,7 +142,10 @@ impl Store {
         // statements, and re-preparing showed in the profile of a cold poll.
         conn.set_prepared_statement_cache_capacity(64);
         near_index::ensure(&mut conn, path)?;
+        let checkpointer = checkpoint::Checkpointer::install(&mut conn, path)
+            .map_err(|e| db_err(path, "cannot set up checkpoints", e))?;
         Ok(Store {
+            _checkpointer: checkpointer,
             conn,
             path: path.to_path_buf(),
             near: near::NearDupSettings::default(),

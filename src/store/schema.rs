@@ -22,8 +22,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Page cache of the connection, in KiB (negative `cache_size` means KiB).
 const CACHE_KIB: i64 = -32 * 1024;
 
-/// Pages (4 KiB) the WAL may hold before a checkpoint: 32 MiB.
-const WAL_CHECKPOINT_PAGES: i64 = 8192;
 const WAL_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
 
 /// The schema, one script per version.
@@ -223,12 +221,16 @@ pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
     // database.
     conn.pragma_update(None, "cache_size", CACHE_KIB)
         .map_err(|e| err("cannot set the page cache size", e))?;
-    // A checkpoint copies every page in the WAL back into the database and
-    // syncs it; at SQLite's default (every 1000 pages) a cold poll of many
-    // sources checkpoints the same index pages over and over. The WAL file
-    // is cut back to `WAL_LIMIT_BYTES` after each checkpoint.
-    conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
-        .map_err(|e| err("cannot set the checkpoint interval", e))?;
+    // Checkpoints: see checkpoint.rs, which replaces the automatic one
+    // for the store's writer. Until then (and for a connection that is not
+    // the writer) the same threshold applies. The WAL file is cut back to
+    // `WAL_LIMIT_BYTES` after each checkpoint.
+    conn.pragma_update(
+        None,
+        "wal_autocheckpoint",
+        super::checkpoint::CHECKPOINT_PAGES,
+    )
+    .map_err(|e| err("cannot set the checkpoint interval", e))?;
     conn.query_row(
         &format!("PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}"),
         [],
