@@ -1,6 +1,7 @@
 //! Logging setup: `--log-level`, refined by `RUST_LOG`; journald-friendly.
 
 use std::fmt;
+use std::io::IsTerminal;
 
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
@@ -38,7 +39,10 @@ pub fn init(level: Option<&str>) -> Result<(), String> {
     if under_journal {
         builder.with_ansi(false).event_format(JournalFormat).init();
     } else {
-        builder.init();
+        // Colour only for a person at a terminal: a log file or cron's mail
+        // would show the escape codes. NO_COLOR (no-color.org) turns it off.
+        let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        builder.with_ansi(colour).init();
     }
     Ok(())
 }

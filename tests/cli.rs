@@ -106,3 +106,20 @@ fn unopenable_database_exits_1() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("db"), "{}", stderr(&out));
 }
+
+/// Logs written to a file or a pipe (cron mail, `2> log`) carry no colour
+/// codes; only a terminal gets them.
+#[test]
+fn logs_outside_a_terminal_have_no_colour_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("c.toml");
+    std::fs::write(
+        &path,
+        "database = \"db/feedmill.db\"\n[output]\npath = \"o/feed.atom\"\n",
+    )
+    .expect("write");
+    let out = ok(feedmill(&path, &["--log-level", "debug", "render"]));
+    let err = stderr(&out);
+    assert!(err.contains("DEBUG"), "debug lines expected: {err}");
+    assert!(!err.contains('\x1b'), "{err:?}");
+}
