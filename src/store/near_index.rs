@@ -183,26 +183,9 @@ pub(super) fn find_story(
     candidates.truncate(CANDIDATES);
 
     let mut best: Option<(f64, i64)> = None;
-    let mut load = tx
-        .prepare_cached(
-            "SELECT c.story_id, c.near_sig,
-                    EXISTS (SELECT 1 FROM copies o
-                             WHERE o.story_id = c.story_id AND o.source_id = ?2)
-               FROM copies c WHERE c.id = ?1",
-        )
-        .map_err(err)?;
     for (copy_id, _, copy_at) in candidates {
-        let row = load
-            .query_row(params![copy_id, source_id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Option<Vec<u8>>>(1)?,
-                    r.get::<_, bool>(2)?,
-                ))
-            })
-            .optional()
-            .map_err(err)?;
-        let Some((story, stored, same_source)) = row else {
+        let Some((story, other, same_source)) = candidate(tx, copy_id, source_id).map_err(err)?
+        else {
             continue;
         };
         if same_source {
@@ -215,13 +198,6 @@ pub(super) fn find_story(
             .abs()
             .to_std()
             .unwrap_or(std::time::Duration::MAX);
-        let other = match stored.as_deref().and_then(Signature::decode) {
-            Some(other) => other,
-            None => match copy_signature(tx, copy_id).map_err(err)? {
-                Some(other) => other,
-                None => continue,
-            },
-        };
         let s = score(sig, &other, gap, settings);
         if s >= settings.threshold && best.is_none_or(|(b, _)| s > b) {
             best = Some((s, story));
@@ -230,18 +206,73 @@ pub(super) fn find_story(
     Ok(best.map(|(_, story)| story))
 }
 
-/// A stored copy's signature built from its text: for copies stored
-/// before signatures were kept (`near_sig` is NULL) or kept under other
-/// rules (see near/stored.rs).
-fn copy_signature(tx: &Transaction<'_>, copy_id: i64) -> rusqlite::Result<Option<Signature>> {
-    tx.prepare_cached("SELECT title, summary_html, content_html FROM copies WHERE id = ?1")?
+/// A candidate copy's story, signature, and whether the story already has
+/// a copy from `source_id`. The signature is its stored form when there is
+/// one (see near/stored.rs), else it is built from the copy's text: for
+/// copies stored before signatures were kept, or under other rules.
+fn candidate(
+    tx: &Transaction<'_>,
+    copy_id: i64,
+    source_id: i64,
+) -> rusqlite::Result<Option<(i64, Signature, bool)>> {
+    let stored = tx
+        .prepare_cached("SELECT story_id, sig FROM near_sigs WHERE copy_id = ?1")?
         .query_row([copy_id], |r| {
-            let title: String = r.get(0)?;
-            let summary: Option<String> = r.get(1)?;
-            let content: Option<String> = r.get(2)?;
-            Ok(signature(&title, summary.as_deref(), content.as_deref()))
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
         })
-        .optional()
+        .optional()?;
+    let (story, sig) =
+        match stored.and_then(|(story, bytes)| Some((story, Signature::decode(&bytes)?))) {
+            Some(found) => found,
+            None => {
+                let row = tx
+                .prepare_cached(
+                    "SELECT story_id, title, summary_html, content_html FROM copies WHERE id = ?1",
+                )?
+                .query_row([copy_id], |r| {
+                    let title: String = r.get(1)?;
+                    let summary: Option<String> = r.get(2)?;
+                    let content: Option<String> = r.get(3)?;
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        signature(&title, summary.as_deref(), content.as_deref()),
+                    ))
+                })
+                .optional()?;
+                match row {
+                    Some(found) => found,
+                    None => return Ok(None),
+                }
+            }
+        };
+    // From the index on (story, source): no copy's row is read.
+    let same_source = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM copies WHERE story_id = ?1 AND source_id = ?2)",
+        )?
+        .query_row(params![story, source_id], |r| r.get(0))?;
+    Ok(Some((story, sig, same_source)))
+}
+
+/// Keeps a copy's signature (replacing the one it had, after an edit).
+pub(super) fn store_signature(
+    tx: &Transaction<'_>,
+    copy_id: i64,
+    story_id: i64,
+    sig: &[u8],
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO near_sigs (copy_id, story_id, sig) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![copy_id, story_id, sig])?;
+    Ok(())
+}
+
+/// Removes a copy's stored signature (before the copy is deleted).
+pub(super) fn forget_signature(tx: &Transaction<'_>, copy_id: i64) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM near_sigs WHERE copy_id = ?1")?
+        .execute([copy_id])?;
+    Ok(())
 }
 
 /// Builds the index for every stored copy when it is missing or was made

@@ -179,6 +179,7 @@ fn delete_batch(tx: &Transaction<'_>) -> rusqlite::Result<PruneStats> {
         .collect::<Result<_, _>>()?;
     for id in copy_ids {
         near_index::unindex_copy(tx, id)?;
+        near_index::forget_signature(tx, id)?;
     }
     // Children before parents, as the foreign keys require.
     tx.execute_batch(

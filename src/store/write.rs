@@ -198,7 +198,7 @@ pub(super) struct Prepared {
     /// SHA-256 over everything a reader sees of the item; topics are left
     /// out because they follow the topic configuration (see `retag_if_changed`).
     hash: String,
-    /// The near-duplicate signature's stored form (`copies.near_sig`).
+    /// The near-duplicate signature's stored form (`near_sigs.sig`).
     near_sig: Vec<u8>,
 }
 
@@ -361,8 +361,8 @@ fn insert_copy(
     tx.prepare_cached(
         "INSERT INTO copies (story_id, source_id, identity, link, canonical_link, title,
             summary_html, content_html, authors, categories, published, updated, match_text,
-            content_hash, first_seen, near_sig)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            content_hash, first_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -381,7 +381,6 @@ fn insert_copy(
             item.match_text,
             row.hash,
             ts(now),
-            row.near_sig,
         ])
     })
     .map_err(err)?;
@@ -393,6 +392,7 @@ fn insert_copy(
     }
     // A new copy has no index rows or topics to replace yet.
     near_index::index_new_copy(tx, copy_id, sig, at).map_err(err)?;
+    near_index::store_signature(tx, copy_id, story_id, row.near_sig).map_err(err)?;
     insert_topics(tx, copy_id, row.topics).map_err(err)?;
     Ok(!created)
 }
@@ -478,7 +478,7 @@ fn update_copy(
     tx.prepare_cached(
         "UPDATE copies SET link = ?2, canonical_link = ?3, title = ?4, summary_html = ?5,
             content_html = ?6, authors = ?7, categories = ?8, published = ?9, updated = ?10,
-            match_text = ?11, content_hash = ?12, near_sig = ?13
+            match_text = ?11, content_hash = ?12
          WHERE id = ?1",
     )?
     .execute(params![
@@ -494,7 +494,6 @@ fn update_copy(
         row.updated.map(ts),
         item.match_text,
         row.hash,
-        row.near_sig,
     ])?;
     sync_topics(tx, old.id, row.topics)?;
     let seen = DateTime::parse_from_rfc3339(&old.first_seen)
@@ -506,6 +505,7 @@ fn update_copy(
         row.near,
         near_index::item_at(row.published, row.updated, seen),
     )?;
+    near_index::store_signature(tx, old.id, old.story_id, row.near_sig)?;
 
     // The entry shows its first copy: only that copy's edits make it newer.
     let (first_copy, story_updated): (Option<i64>, String) = tx

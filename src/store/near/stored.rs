@@ -1,4 +1,4 @@
-//! The stored form of a [`Signature`], kept with each copy (`copies.near_sig`)
+//! The stored form of a [`Signature`], kept for each copy (`near_sigs.sig`)
 //! so that comparing a new item with a stored copy reads one short value
 //! instead of the copy's HTML, and does not fold its text again.
 //!

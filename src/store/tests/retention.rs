@@ -100,6 +100,7 @@ fn pruning_by_age_and_count_keeps_every_feed_window() {
         for (table, orphan) in [
             ("copy_topics", "copy_id NOT IN (SELECT id FROM copies)"),
             ("near_keys", "copy_id NOT IN (SELECT id FROM copies)"),
+            ("near_sigs", "copy_id NOT IN (SELECT id FROM copies)"),
             ("story_links", "story_id NOT IN (SELECT id FROM stories)"),
             ("copies", "story_id NOT IN (SELECT id FROM stories)"),
         ] {
