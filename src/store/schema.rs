@@ -20,7 +20,7 @@ pub(super) const APPLICATION_ID: i32 = 0x4664_4d6c; // "FdMl"
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Page cache of the connection, in KiB (negative `cache_size` means KiB).
-const CACHE_KIB: i64 = -48 * 1024;
+const CACHE_KIB: i64 = -32 * 1024;
 
 const WAL_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
 
@@ -225,9 +225,7 @@ pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
     // The default 2 MiB page cache holds a fraction of the indexes a poll
     // touches (story links, near-duplicate keys, topics); every miss is a
     // read from the file. A fixed bound, so memory does not grow with the
-    // database. 48 MiB holds the index pages a poll of 10,000 sources
-    // keeps coming back to for longer: cold e2e N=10000 went from 108 s to
-    // 92 s over 32 MiB, peak RSS from 118 to 137 MB (the bound is 150 MB).
+    // database.
     conn.pragma_update(None, "cache_size", CACHE_KIB)
         .map_err(|e| err("cannot set the page cache size", e))?;
     // Checkpoints: see checkpoint.rs, which replaces the automatic one
