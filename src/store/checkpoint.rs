@@ -218,6 +218,20 @@ mod tests {
         std::fs::metadata(&wal).map_or(0, |m| m.len())
     }
 
+    /// 400 commits of one 8,000-byte row each, `pause` apart, into a new
+    /// table; the largest the log file grew.
+    fn commit_400(conn: &Connection, db: &Path, pause: Duration) -> u64 {
+        conn.execute_batch("CREATE TABLE t (x BLOB)").unwrap();
+        let mut largest = 0;
+        for _ in 0..400 {
+            conn.execute("INSERT INTO t VALUES (zeroblob(8000))", [])
+                .unwrap();
+            largest = largest.max(wal_bytes(db));
+            std::thread::sleep(pause);
+        }
+        largest
+    }
+
     /// Many commits: the log is copied back by the thread and starts over,
     /// so it stays near the threshold while the database file grows; on
     /// close everything is in the database file and the log is gone.
@@ -228,16 +242,9 @@ mod tests {
         {
             let mut conn = super::super::schema::open(&path).unwrap();
             let checkpointer = Checkpointer::install_with(&mut conn, &path, 16, 1_000_000).unwrap();
-            conn.execute_batch("CREATE TABLE t (x BLOB)").unwrap();
-            let mut largest = 0;
-            for _ in 0..400 {
-                conn.execute("INSERT INTO t VALUES (zeroblob(8000))", [])
-                    .unwrap();
-                largest = largest.max(wal_bytes(&path));
-                // A writer works between commits (a cycle's commits are
-                // seconds apart); this gives the thread that time.
-                std::thread::sleep(Duration::from_millis(2));
-            }
+            // A writer works between commits (a cycle's commits are
+            // seconds apart); the pause gives the thread that time.
+            let largest = commit_400(&conn, &path, Duration::from_millis(2));
             // 400 commits of 3 pages each, without checkpoints, would be
             // 1,200 pages of log.
             assert!(largest < 200 * 4200, "largest log: {largest} bytes");
@@ -261,13 +268,7 @@ mod tests {
         let path = dir.path().join("ckpt.db");
         let mut conn = super::super::schema::open(&path).unwrap();
         let checkpointer = Checkpointer::install_with(&mut conn, &path, i32::MAX, 64).unwrap();
-        conn.execute_batch("CREATE TABLE t (x BLOB)").unwrap();
-        let mut largest = 0;
-        for _ in 0..400 {
-            conn.execute("INSERT INTO t VALUES (zeroblob(8000))", [])
-                .unwrap();
-            largest = largest.max(wal_bytes(&path));
-        }
+        let largest = commit_400(&conn, &path, Duration::ZERO);
         assert!(largest <= 80 * 4200, "largest log: {largest} bytes");
         assert!(checkpointer.shared.worker.lock().unwrap().is_none());
     }
