@@ -221,30 +221,11 @@ fn candidate(
             Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
         })
         .optional()?;
-    let (story, sig) =
-        match stored.and_then(|(story, bytes)| Some((story, Signature::decode(&bytes)?))) {
-            Some(found) => found,
-            None => {
-                let row = tx
-                .prepare_cached(
-                    "SELECT story_id, title, summary_html, content_html FROM copies WHERE id = ?1",
-                )?
-                .query_row([copy_id], |r| {
-                    let title: String = r.get(1)?;
-                    let summary: Option<String> = r.get(2)?;
-                    let content: Option<String> = r.get(3)?;
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        signature(&title, summary.as_deref(), content.as_deref()),
-                    ))
-                })
-                .optional()?;
-                match row {
-                    Some(found) => found,
-                    None => return Ok(None),
-                }
-            }
-        };
+    let decoded = stored.and_then(|(story, bytes)| Some((story, Signature::decode(&bytes)?)));
+    let Some((story, sig)) = decoded.map_or_else(|| from_text(tx, copy_id), |d| Ok(Some(d)))?
+    else {
+        return Ok(None);
+    };
     // From the index on (story, source): no copy's row is read.
     let same_source = tx
         .prepare_cached(
@@ -252,6 +233,21 @@ fn candidate(
         )?
         .query_row(params![story, source_id], |r| r.get(0))?;
     Ok(Some((story, sig, same_source)))
+}
+
+/// A stored copy's story and the signature built from its text.
+fn from_text(tx: &Transaction<'_>, copy_id: i64) -> rusqlite::Result<Option<(i64, Signature)>> {
+    tx.prepare_cached(
+        "SELECT story_id, title, summary_html, content_html FROM copies WHERE id = ?1",
+    )?
+    .query_row([copy_id], |r| {
+        let title: String = r.get(1)?;
+        let summary: Option<String> = r.get(2)?;
+        let content: Option<String> = r.get(3)?;
+        let sig = signature(&title, summary.as_deref(), content.as_deref());
+        Ok((r.get::<_, i64>(0)?, sig))
+    })
+    .optional()
 }
 
 /// Keeps a copy's signature (replacing the one it had, after an edit).
