@@ -10,6 +10,15 @@ fn example_config() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/feedmill.toml")
 }
 
+/// A temporary folder holding the config file `name` with `text`, and the
+/// file's path (relative paths in `text` resolve inside the folder).
+fn config_file(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write");
+    (dir, path)
+}
+
 #[test]
 fn check_accepts_the_example_config() {
     let out = ok(feedmill(&example_config(), &["check"]));
@@ -23,13 +32,10 @@ fn check_accepts_the_example_config() {
 
 #[test]
 fn invalid_config_exits_2_naming_file_line_and_key() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("bad.toml");
-    std::fs::write(
-        &path,
+    let (_dir, path) = config_file(
+        "bad.toml",
         "database = \"x.db\"\n[output]\npath = \"out/feed.atom\"\n\n[[source]]\nname = \"A\"\nurl = \"ftp://example.org/rss\"\n",
-    )
-    .expect("write");
+    );
     let out = feedmill(&path, &["check"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
@@ -41,13 +47,10 @@ fn invalid_config_exits_2_naming_file_line_and_key() {
 
 #[test]
 fn unknown_key_exits_2() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("bad.toml");
-    std::fs::write(
-        &path,
+    let (_dir, path) = config_file(
+        "bad.toml",
         "database = \"x.db\"\ncolour = \"blue\"\n[output]\npath = \"o.atom\"\n",
-    )
-    .expect("write");
+    );
     let out = feedmill(&path, &["check"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
@@ -93,15 +96,12 @@ fn config_path_comes_from_the_environment() {
 
 #[test]
 fn unopenable_database_exits_1() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("c.toml");
+    let (dir, path) = config_file(
+        "c.toml",
+        "database = \"db\"\n[output]\npath = \"o/feed.atom\"\n",
+    );
     // The database path is a folder: cannot be opened as a file.
     std::fs::create_dir(dir.path().join("db")).expect("mkdir");
-    std::fs::write(
-        &path,
-        "database = \"db\"\n[output]\npath = \"o/feed.atom\"\n",
-    )
-    .expect("write");
     let out = feedmill(&path, &["render"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("db"), "{}", stderr(&out));
@@ -111,13 +111,10 @@ fn unopenable_database_exits_1() {
 /// codes; only a terminal gets them.
 #[test]
 fn logs_outside_a_terminal_have_no_colour_codes() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("c.toml");
-    std::fs::write(
-        &path,
+    let (_dir, path) = config_file(
+        "c.toml",
         "database = \"db/feedmill.db\"\n[output]\npath = \"o/feed.atom\"\n",
-    )
-    .expect("write");
+    );
     let out = ok(feedmill(&path, &["--log-level", "debug", "render"]));
     let err = stderr(&out);
     assert!(err.contains("DEBUG"), "debug lines expected: {err}");
