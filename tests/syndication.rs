@@ -95,20 +95,21 @@ fn rss(i: usize, build_date: &str) -> String {
 }
 
 struct Desk {
-    server: FixtureServer,
+    /// One server per outlet, as five outlets are five hosts.
+    servers: Vec<FixtureServer>,
     dir: tempfile::TempDir,
     config: PathBuf,
 }
 
 fn desk(build_date: &str) -> Desk {
-    let server = FixtureServer::start();
-    serve(&server, build_date);
+    let servers: Vec<FixtureServer> = OUTLETS.iter().map(|_| FixtureServer::start()).collect();
+    serve(&servers, build_date);
     let dir = tempfile::tempdir().expect("tempdir");
     let mut text = String::from(
         "database = \"state/feedmill.db\"\n[http]\ntimeout = \"5s\"\n\
          [output]\npath = \"public/feed.atom\"\nself_url = \"https://news.example.org/feed.atom\"\n",
     );
-    for (path, title, region, ..) in OUTLETS {
+    for ((path, title, region, ..), server) in OUTLETS.iter().zip(&servers) {
         text.push_str(&format!(
             "[[source]]\nname = \"{title}\"\nurl = \"{}\"\nregion = \"{region}\"\n",
             server.url(path)
@@ -122,15 +123,17 @@ fn desk(build_date: &str) -> Desk {
     let config = dir.path().join("feedmill.toml");
     std::fs::write(&config, text).expect("write config");
     Desk {
-        server,
+        servers,
         dir,
         config,
     }
 }
 
 /// Outlet A answers first, E last: the order the copies are stored in.
-fn serve(server: &FixtureServer, build_date: &str) {
-    for (i, (path, ..)) in OUTLETS.iter().enumerate() {
+/// Each outlet has a host of its own, so no request waits for another
+/// behind the per-host limit and the delays alone decide that order.
+fn serve(servers: &[FixtureServer], build_date: &str) {
+    for (i, ((path, ..), server)) in OUTLETS.iter().zip(servers).enumerate() {
         server.set(
             path,
             Route::feed(rss(i, build_date), RSS).delayed(300 * i as u64),
@@ -220,7 +223,7 @@ fn five_syndicated_copies_are_one_entry_in_every_feed() {
         })
         .collect();
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    serve(&desk.server, "Wed, 25 Nov 2026 19:00:00 +0100");
+    serve(&desk.servers, "Wed, 25 Nov 2026 19:00:00 +0100");
     let second = ok(feedmill(&desk.config, &["once"]));
     for (f, (bytes, mtime)) in files.iter().zip(&before) {
         assert_eq!(&std::fs::read(f).expect("read"), bytes, "{}", f.display());
@@ -237,7 +240,7 @@ fn five_syndicated_copies_are_one_entry_in_every_feed() {
         stderr(&second)
     );
     // The second poll did parse every feed (the bodies changed).
-    for (path, ..) in OUTLETS {
-        assert_eq!(desk.server.requests(path).len(), 2, "{path}");
+    for ((path, ..), server) in OUTLETS.iter().zip(&desk.servers) {
+        assert_eq!(server.requests(path).len(), 2, "{path}");
     }
 }
