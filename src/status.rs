@@ -60,7 +60,7 @@ pub fn collect(config: &Config, states: &[SourceState], now: DateTime<Utc>) -> V
                 next_due: next_due(config, source, state, now).map(rfc3339),
                 last_error: state.and_then(|s| s.last_error.clone()),
                 consecutive_failures: failures,
-                items: state.map_or(0, |s| s.items),
+                items: state.and_then(|s| s.items).unwrap_or(0),
                 state: state_name,
                 region: source.region.clone(),
                 redirected_to: state.and_then(|s| s.redirected_to.clone()),

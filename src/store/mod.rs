@@ -61,8 +61,9 @@ pub struct SourceState {
     /// Set when the source's URL answered with a permanent redirect.
     pub redirected_to: Option<String>,
     pub feed: FeedMeta,
-    /// Items stored from this source.
-    pub items: u64,
+    /// Items stored from this source; counted by [`Store::source_states`]
+    /// only (`None` from [`Store::source_state`]).
+    pub items: Option<u64>,
 }
 
 /// An item with the topics it was tagged with (keywords + source tags),
@@ -216,14 +217,15 @@ impl Store {
         tx.commit().map_err(|e| db_err(&self.path, what, e))
     }
 
-    /// What the store remembers about the source named `name`, if anything.
+    /// What the store remembers about the source named `name`, if anything,
+    /// as a poll needs it: without counting its items.
     pub fn source_state(&self, name: &str) -> Result<Option<SourceState>, StoreError> {
-        read::source_states(self, Some(name)).map(|mut v| v.pop())
+        read::source_states(self, Some(name), false).map(|mut v| v.pop())
     }
 
-    /// Every source the store knows, by name.
+    /// Every source the store knows, by name, with its count of items.
     pub fn source_states(&self) -> Result<Vec<SourceState>, StoreError> {
-        read::source_states(self, None)
+        read::source_states(self, None, true)
     }
 
     /// A write transaction for several polls at once (see [`Batch`]).

@@ -133,7 +133,7 @@ fn rule2_same_canonical_link_across_sources_is_one_story_with_a_related_link() {
         "a joining copy does not make the story newer"
     );
     // Items count per source = its copies.
-    assert_eq!(store.source_state("B").unwrap().unwrap().items, 1);
+    assert_eq!(items_of(&store, "B"), 1);
 
     // A third copy with the story's own link adds no related link.
     poll(

@@ -84,6 +84,13 @@ pub(super) fn all(store: &Store) -> Vec<Entry> {
     store.entries(&EntryFilter::All, 100).unwrap()
 }
 
+/// Items stored from `source`, as `status` counts them.
+pub(super) fn items_of(store: &Store, source: &str) -> u64 {
+    let states = store.source_states().unwrap();
+    let state = states.iter().find(|s| s.name == source).unwrap();
+    state.items.unwrap()
+}
+
 pub(super) fn stats(new: usize, updated: usize, unchanged: usize) -> PollStats {
     PollStats {
         new,

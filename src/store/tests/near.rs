@@ -144,7 +144,7 @@ fn five_syndicated_copies_become_one_entry_with_four_related_links() {
     }
     // Every copy counts for its own source.
     for s in ["A", "B", "C", "D", "E"] {
-        assert_eq!(store.source_state(s).unwrap().unwrap().items, 1, "{s}");
+        assert_eq!(items_of(&store, s), 1, "{s}");
     }
 
     // A sixth outlet reposting D's link joins by rule 2 (the story owns it now).
