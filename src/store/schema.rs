@@ -173,6 +173,28 @@ pub(super) const MIGRATIONS: &[&str] = &[
         sig      BLOB NOT NULL
     );
     "#,
+    // 8: `stories` rebuilt without the UNIQUE index on `uid`. A uid is a
+    // hash of the source and identity of the story's first copy, which
+    // `copies`' UNIQUE(source_id, identity) already makes unique: that
+    // copy lives as long as its story (only whole stories are pruned) and
+    // sources are never deleted or renamed in place. The index repeated
+    // that check at the price of a random-key B-tree insert per story,
+    // dearer the larger the store. Run with foreign keys off (see `open`),
+    // as SQLite's table rebuild requires.
+    r#"
+    CREATE TABLE stories_rebuilt (
+        id            INTEGER PRIMARY KEY,
+        uid           TEXT NOT NULL CHECK (length(uid) = 36),
+        first_copy_id INTEGER REFERENCES copies(id),
+        first_seen    TEXT NOT NULL,
+        updated       TEXT NOT NULL
+    );
+    INSERT INTO stories_rebuilt (id, uid, first_copy_id, first_seen, updated)
+        SELECT id, uid, first_copy_id, first_seen, updated FROM stories;
+    DROP TABLE stories;
+    ALTER TABLE stories_rebuilt RENAME TO stories;
+    CREATE INDEX stories_newest ON stories(updated DESC, uid);
+    "#,
 ];
 
 /// Opens the connection, sets the pragmas and brings the schema up to date.
@@ -218,8 +240,6 @@ pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
     }
     // SQLite gives the WAL and shared-memory files the database's mode.
     restrict(path);
-    conn.pragma_update(None, "foreign_keys", true)
-        .map_err(|e| err("cannot enable foreign keys", e))?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(|e| err("cannot set synchronous mode", e))?;
     // The default 2 MiB page cache holds a fraction of the indexes a poll
@@ -244,7 +264,13 @@ pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
         |_| Ok(()),
     )
     .map_err(|e| err("cannot set the journal size limit", e))?;
+    // Foreign keys are off while migrating (a table rebuild drops a parent
+    // table, MIGRATIONS 8) and on for everything after.
+    conn.pragma_update(None, "foreign_keys", false)
+        .map_err(|e| err("cannot disable foreign keys for the migration", e))?;
     migrate(&conn, path)?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(|e| err("cannot enable foreign keys", e))?;
     Ok(conn)
 }
 

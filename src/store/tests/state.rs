@@ -60,6 +60,112 @@ fn reopen_is_idempotent_and_keeps_data() {
 }
 
 #[test]
+fn a_version_7_database_keeps_its_stories_through_the_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feedmill.db");
+    let before = {
+        let mut store = Store::open(&path).unwrap();
+        store
+            .sync_sources(&[
+                src("A", "https://a.example/rss", Some("kosovo")),
+                src("B", "https://b.example/rss", Some("serbia")),
+            ])
+            .unwrap();
+        let shared = || item(Some("s"), Some("https://example.org/shared"), "Shared");
+        poll(
+            &mut store,
+            "A",
+            vec![
+                tagged(shared(), &["x"]),
+                tagged(item(Some("a"), None, "Only A"), &[]),
+            ],
+            t(9, 0),
+        );
+        poll(&mut store, "B", vec![tagged(shared(), &["y"])], t(10, 0));
+        let before = all(&store);
+        // Back to schema 7: `stories` as version 1 made it.
+        store
+            .conn
+            .execute_batch(
+                "PRAGMA foreign_keys = OFF;
+                 CREATE TABLE stories_v7 (
+                     id INTEGER PRIMARY KEY,
+                     uid TEXT NOT NULL UNIQUE CHECK (length(uid) = 36),
+                     first_copy_id INTEGER REFERENCES copies(id),
+                     first_seen TEXT NOT NULL,
+                     updated TEXT NOT NULL);
+                 INSERT INTO stories_v7 SELECT id, uid, first_copy_id, first_seen, updated FROM stories;
+                 DROP TABLE stories;
+                 ALTER TABLE stories_v7 RENAME TO stories;
+                 CREATE INDEX stories_newest ON stories(updated DESC, uid);
+                 PRAGMA user_version = 7;",
+            )
+            .unwrap();
+        before
+    };
+    assert_eq!(before.len(), 2);
+    let shared = before.iter().find(|e| e.title == "Shared").unwrap();
+    assert_eq!(
+        shared.regions,
+        ["kosovo", "serbia"],
+        "one story, two copies"
+    );
+
+    let mut store = Store::open(&path).unwrap();
+    let q =
+        |store: &Store, sql: &str| -> i64 { store.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        q(&store, "PRAGMA user_version"),
+        schema::MIGRATIONS.len() as i64
+    );
+    assert_eq!(q(&store, "PRAGMA foreign_keys"), 1);
+    let indexes = |table: &str| -> Vec<(String, String)> {
+        let sql = format!("SELECT name, origin FROM pragma_index_list('{table}') ORDER BY name");
+        let mut st = store.conn.prepare(&sql).unwrap();
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    };
+    let named = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(n, o)| (n.to_string(), o.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        indexes("stories"),
+        named(&[("stories_newest", "c")]),
+        "no index on uid"
+    );
+    assert_eq!(
+        q(
+            &store,
+            "SELECT COUNT(*) FROM story_links WHERE canonical_link = 'example.org/shared'"
+        ),
+        1
+    );
+    assert_eq!(
+        q(&store, "SELECT COUNT(*) FROM pragma_foreign_key_check"),
+        0
+    );
+    assert_eq!(all(&store), before, "entries as they were");
+    // New stories, and copies joining by their link, on the rebuilt table.
+    let joining = item(
+        Some("s2"),
+        Some("https://www.example.org/shared/"),
+        "Shared",
+    );
+    poll(
+        &mut store,
+        "B",
+        vec![
+            tagged(item(Some("b"), None, "Only B"), &[]),
+            tagged(joining, &[]),
+        ],
+        t(11, 0),
+    );
+    assert_eq!(all(&store).len(), 3);
+}
+
+#[test]
 fn newer_schema_foreign_and_broken_files_are_refused_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
 
