@@ -173,7 +173,7 @@ impl Pipeline {
             }
             hasher.update([2]);
         }
-        hex(&hasher.finalize())
+        format!("{:x}", hasher.finalize())
     }
 
     /// Prunes stories past `[retention]` when the last prune of this
@@ -239,9 +239,9 @@ impl Pipeline {
             c.topics
         );
         Ok(format!(
-            "{}:{}",
+            "{}:{:x}",
             store.content_version()?,
-            hex(&Sha256::digest(settings.as_bytes()))
+            Sha256::digest(settings.as_bytes())
         ))
     }
 
@@ -408,7 +408,7 @@ impl Pipeline {
             },
             Ok(FetchOutcome::NotModified { fresh_until }) => Polled::NotModified { fresh_until },
             Ok(FetchOutcome::Fetched(fetched)) => {
-                let body_hash = hex(&Sha256::digest(&fetched.body));
+                let body_hash = format!("{:x}", Sha256::digest(&fetched.body));
                 if state.body_hash.as_deref() == Some(body_hash.as_str()) {
                     Polled::SameBody {
                         validators: fetched.validators,
@@ -663,15 +663,6 @@ pub fn source_infos(config: &Config) -> Vec<SourceInfo> {
             region: s.region.clone(),
         })
         .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ fn text_key(item: &Item) -> String {
         h.update(b"\n");
         h.update(summary.as_bytes());
     }
-    hex(&h.finalize())
+    format!("{:x}", h.finalize())
 }
 
 /// Lower-cased, whitespace collapsed to single spaces, trimmed.
@@ -89,24 +89,15 @@ pub(super) fn story_uid(source: &str, identity: &str) -> String {
     b.copy_from_slice(&d[..16]);
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let x = hex(&b);
+    let n = u128::from_be_bytes(b);
     format!(
-        "{}-{}-{}-{}-{}",
-        &x[0..8],
-        &x[8..12],
-        &x[12..16],
-        &x[16..20],
-        &x[20..32]
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        n >> 96,
+        (n >> 80) & 0xffff,
+        (n >> 64) & 0xffff,
+        (n >> 48) & 0xffff,
+        n & 0xffff_ffff_ffff
     )
-}
-
-pub(super) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }
 
 /// The dedup key of a link (contract rule 2).

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::{db_err, immediate, item_date, ts, unknown_source, PollStats, Store, StoreError};
 use std::path::Path;
 
-use super::ident::{canonical_key, hex, identity, story_uid};
+use super::ident::{canonical_key, identity, story_uid};
 use super::near::{NearDupSettings, Signature};
 use super::near_index;
 use super::{parse_opt_ts, TaggedItem};
@@ -276,7 +276,7 @@ impl Prepared {
             published,
             updated,
             topics,
-            hash: hex(&h.finalize()),
+            hash: format!("{:x}", h.finalize()),
             near_sig: near.encode(),
         }
     }

@@ -1,7 +1,7 @@
 //! Dedup rules 1-3, entries, re-tagging.
 
 use super::*;
-use crate::store::ident::{canonical_key, story_uid};
+use crate::store::ident::{canonical_key, identity, story_uid};
 use crate::store::*;
 
 #[test]
@@ -339,9 +339,24 @@ fn retag_recomputes_topics_only_when_the_fingerprint_changes() {
 }
 
 #[test]
+fn an_item_without_guid_or_link_keeps_its_stored_identity() {
+    // Rule 3's key is stored: a new version must compute the same one
+    // (SHA-256 of the normalized title, a newline and the summary text).
+    let it = Item {
+        summary_html: None,
+        ..item(None, None, "abc")
+    };
+    assert_eq!(
+        identity(&it, None),
+        "text:edeaaff3f1774ad2888673770c6d64097e391bc362d7d6fb34982ddf0efd18cb"
+    );
+}
+
+#[test]
 fn story_uid_is_uuid_shaped_and_stable() {
     let u = story_uid("A", "guid:1");
-    assert_eq!(u, story_uid("A", "guid:1"));
+    // Entry ids must survive upgrades: the value, not only the shape.
+    assert_eq!(u, "79d30f12-cfc9-8aed-a0f6-127e40d54355");
     assert_ne!(u, story_uid("B", "guid:1"));
     assert_ne!(u, story_uid("A", "guid:2"));
     let parts: Vec<&str> = u.split('-').collect();
