@@ -34,6 +34,24 @@ fn copy(guid: &str, link: &str, title: &str, lead: Option<&str>, published: Date
     }
 }
 
+/// Outlet A's copy of the agency story, in Latin script.
+fn latin_copy(published: DateTime<Utc>) -> Item {
+    let title = "Vučić: Srbija neće priznati nezavisnost Kosova";
+    copy("a1", "https://a.example/1", title, Some(LEAD), published)
+}
+
+/// Outlet B's copy of the same story, in Cyrillic, under a link of its own.
+fn cyrillic_copy(published: DateTime<Utc>) -> Item {
+    let title = "Вучић: Србија неће признати независност Косова";
+    copy(
+        "b1",
+        "https://b.example/1",
+        title,
+        Some(LEAD_CYR),
+        published,
+    )
+}
+
 /// Five outlets, five links, the same agency story.
 fn syndicated() -> Vec<(&'static str, Item, &'static [&'static str])> {
     vec![
@@ -165,15 +183,7 @@ fn five_syndicated_copies_become_one_entry_with_four_related_links() {
 
 #[test]
 fn near_duplicates_are_not_merged_when_they_should_not_be() {
-    let base = || {
-        copy(
-            "a1",
-            "https://a.example/1",
-            "Vučić: Srbija neće priznati nezavisnost Kosova",
-            Some(LEAD),
-            t(9, 0),
-        )
-    };
+    let base = || latin_copy(t(9, 0));
     let cases: Vec<(&str, &str, Item, NearDupSettings)> = vec![
         (
             "same source, other link",
@@ -433,20 +443,8 @@ fn an_edited_copy_is_compared_by_its_new_title() {
 /// text: the match is the same either way.
 #[test]
 fn a_stored_signature_is_used_and_a_damaged_one_rebuilt() {
-    let a = copy(
-        "a1",
-        "https://a.example/1",
-        "Vučić: Srbija neće priznati nezavisnost Kosova",
-        Some(LEAD),
-        t(9, 0),
-    );
-    let b = copy(
-        "b1",
-        "https://b.example/1",
-        "Вучић: Србија неће признати независност Косова",
-        Some(LEAD_CYR),
-        t(10, 0),
-    );
+    let a = latin_copy(t(9, 0));
+    let b = cyrillic_copy(t(10, 0));
     for damage in [None, Some("x'00'"), Some("x'01ff'"), Some("")] {
         let (_d, mut store) = with_sources();
         poll(&mut store, "A", vec![tagged(a.clone(), &[])], t(9, 0));
@@ -487,13 +485,7 @@ fn a_version_1_database_gets_its_index_built_on_open() {
                 src("B", "https://b.example/rss", None),
             ])
             .unwrap();
-        let a = copy(
-            "a1",
-            "https://a.example/1",
-            "Vučić: Srbija neće priznati nezavisnost Kosova",
-            Some(LEAD),
-            t(9, 0),
-        );
+        let a = latin_copy(t(9, 0));
         poll(&mut store, "A", vec![tagged(a, &[])], t(9, 0));
         // Back to schema 1, as a database written before the index existed.
         store
@@ -507,13 +499,7 @@ fn a_version_1_database_gets_its_index_built_on_open() {
     let mut store = Store::open(&path).unwrap();
     let keys = near_key_count(&store);
     assert!(keys >= 4, "{keys} keys");
-    let b = copy(
-        "b1",
-        "https://b.example/1",
-        "Вучић: Србија неће признати независност Косова",
-        Some(LEAD_CYR),
-        t(10, 0),
-    );
+    let b = cyrillic_copy(t(10, 0));
     poll(&mut store, "B", vec![tagged(b, &[])], t(10, 0));
     assert_eq!(store.story_count().unwrap(), 1);
 }
@@ -582,13 +568,7 @@ fn an_edit_replaces_the_copys_index_rows_exactly() {
             .collect::<Result<_, _>>()
             .unwrap()
     };
-    let first = copy(
-        "a1",
-        "https://a.example/1",
-        "Vučić: Srbija neće priznati nezavisnost Kosova",
-        Some(LEAD),
-        t(9, 0),
-    );
+    let first = latin_copy(t(9, 0));
     poll(&mut store, "A", vec![tagged(first, &[])], t(9, 0));
     let before = keys(&store);
     assert!(before.len() >= 4, "{before:?}");
