@@ -24,7 +24,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 use rusqlite::wal::CheckpointMode;
 use rusqlite::Connection;
@@ -37,9 +36,6 @@ pub(super) const CHECKPOINT_PAGES: i32 = 8192;
 
 /// Log pages past which the writer checkpoints itself: 256 MiB of disk.
 const MAX_LOG_PAGES: i32 = 8 * CHECKPOINT_PAGES;
-
-/// How long the checkpointer's connection waits for a lock.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The checkpointer thread of one store, started at the first commit that
 /// needs a checkpoint (a store that never writes much never starts it).
@@ -185,7 +181,7 @@ fn run(shared: &Shared, woken: &Receiver<()>) {
 
 fn open(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.busy_timeout(super::schema::BUSY_TIMEOUT)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     Ok(conn)
 }
@@ -210,6 +206,8 @@ impl Drop for Checkpointer {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn wal_bytes(db: &Path) -> u64 {

@@ -17,7 +17,7 @@ use super::StoreError;
 pub(super) const APPLICATION_ID: i32 = 0x4664_4d6c; // "FdMl"
 
 /// How long a writer waits for another connection's lock before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Page cache of the connection, in KiB (negative `cache_size` means KiB).
 const CACHE_KIB: i64 = -32 * 1024;

@@ -73,11 +73,7 @@ pub(super) fn record_fetched(
             stats.unchanged += 1;
             continue;
         }
-        // The message is only made when there is an error: this runs per item.
-        let err = |e: rusqlite::Error| {
-            let what = format!("cannot store item {identity:?} of source {:?}", f.source);
-            db_err(path, &what, e)
-        };
+        let err = |e| item_err(path, f.source, identity, e);
         let existing = tx
             .prepare_cached(
                 "SELECT id, story_id, content_hash, updated, first_seen FROM copies
@@ -297,6 +293,13 @@ struct NewCopy<'a> {
     now: DateTime<Utc>,
 }
 
+/// The error of storing item `identity` of `source`. Called only on an
+/// error: the message is not built for every item.
+fn item_err(path: &Path, source: &str, identity: &str, e: rusqlite::Error) -> StoreError {
+    let what = format!("cannot store item {identity:?} of source {source:?}");
+    db_err(path, &what, e)
+}
+
 /// Inserts a new copy, into an existing story (rule 2 or near-duplicate)
 /// or a new one; returns whether it was merged into an existing story.
 fn insert_copy(
@@ -305,13 +308,7 @@ fn insert_copy(
     new: NewCopy<'_>,
     near: &NearDupSettings,
 ) -> Result<bool, StoreError> {
-    let err = |e: rusqlite::Error| {
-        let what = format!(
-            "cannot store item {:?} of source {:?}",
-            new.identity, new.source
-        );
-        db_err(path, &what, e)
-    };
+    let err = |e| item_err(path, new.source, new.identity, e);
     let (row, canon, now) = (new.row, &new.canon, new.now);
     let item = row.item;
     // Rule 2: a canonical link already owned by a story joins that story.
