@@ -183,12 +183,23 @@ pub(super) fn find_story(
     candidates.truncate(CANDIDATES);
 
     let mut best: Option<(f64, i64)> = None;
+    // Several candidates are often copies of one story (a syndicated
+    // story gathers one per outlet): whether it has a copy from this
+    // source is asked once per story.
+    let mut has_ours: HashMap<i64, bool> = HashMap::new();
     for (copy_id, _, copy_at) in candidates {
-        let Some((story, other, same_source)) = candidate(tx, copy_id, source_id).map_err(err)?
-        else {
+        let Some((story, other)) = candidate(tx, copy_id).map_err(err)? else {
             continue;
         };
-        if same_source {
+        let ours = match has_ours.get(&story) {
+            Some(&ours) => ours,
+            None => {
+                let ours = has_copy_from(tx, story, source_id).map_err(err)?;
+                has_ours.insert(story, ours);
+                ours
+            }
+        };
+        if ours {
             continue;
         }
         let Some(copy_at) = DateTime::<Utc>::from_timestamp(copy_at, 0) else {
@@ -206,15 +217,11 @@ pub(super) fn find_story(
     Ok(best.map(|(_, story)| story))
 }
 
-/// A candidate copy's story, signature, and whether the story already has
-/// a copy from `source_id`. The signature is its stored form when there is
-/// one (see near/stored.rs), else it is built from the copy's text: for
-/// copies stored before signatures were kept, or under other rules.
-fn candidate(
-    tx: &Transaction<'_>,
-    copy_id: i64,
-    source_id: i64,
-) -> rusqlite::Result<Option<(i64, Signature, bool)>> {
+/// A candidate copy's story and signature. The signature is its stored
+/// form when there is one (see near/stored.rs), else it is built from the
+/// copy's text: for copies stored before signatures were kept, or under
+/// other rules.
+fn candidate(tx: &Transaction<'_>, copy_id: i64) -> rusqlite::Result<Option<(i64, Signature)>> {
     let stored = tx
         .prepare_cached("SELECT story_id, sig FROM near_sigs WHERE copy_id = ?1")?
         .query_row([copy_id], |r| {
@@ -222,17 +229,19 @@ fn candidate(
         })
         .optional()?;
     let decoded = stored.and_then(|(story, bytes)| Some((story, Signature::decode(&bytes)?)));
-    let Some((story, sig)) = decoded.map_or_else(|| from_text(tx, copy_id), |d| Ok(Some(d)))?
-    else {
-        return Ok(None);
-    };
-    // From the index on (story, source): no copy's row is read.
-    let same_source = tx
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM copies WHERE story_id = ?1 AND source_id = ?2)",
-        )?
-        .query_row(params![story, source_id], |r| r.get(0))?;
-    Ok(Some((story, sig, same_source)))
+    match decoded {
+        Some(d) => Ok(Some(d)),
+        None => from_text(tx, copy_id),
+    }
+}
+
+/// Whether story `story` has a copy from source `source_id`, from the
+/// index on (story, source): no copy's row is read.
+fn has_copy_from(tx: &Transaction<'_>, story: i64, source_id: i64) -> rusqlite::Result<bool> {
+    tx.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM copies WHERE story_id = ?1 AND source_id = ?2)",
+    )?
+    .query_row(params![story, source_id], |r| r.get(0))
 }
 
 /// A stored copy's story and the signature built from its text.
