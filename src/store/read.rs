@@ -349,9 +349,10 @@ pub(super) fn source_states(
         Some(_) => "s.name = ?1",
         None => "?1 IS NULL",
     };
-    let items = match count_items {
-        true => "(SELECT COUNT(*) FROM copies c WHERE c.source_id = s.id)",
-        false => "NULL",
+    let items = if count_items {
+        "(SELECT COUNT(*) FROM copies c WHERE c.source_id = s.id)"
+    } else {
+        "NULL"
     };
     let mut stmt = store
         .conn
