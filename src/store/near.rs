@@ -421,6 +421,11 @@ impl std::fmt::Debug for Signature {
 /// the title and lead similarity; with a title alone it is the title
 /// similarity, less a penalty when each title has words the other lacks,
 /// and only for titles of some substance within a quarter of the window.
+/// The highest [`score`]: each of its parts is a share of matched words
+/// (a Dice coefficient, or matches over the shorter lead), so none is
+/// above 1 and an average of them is not either.
+pub const PERFECT_SCORE: f64 = 1.0;
+
 pub fn score(a: &Signature, b: &Signature, gap: Duration, settings: &NearDupSettings) -> f64 {
     if gap > settings.window || a.is_empty() || b.is_empty() {
         return 0.0;

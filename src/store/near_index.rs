@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::ident::plain_text;
-use super::near::{score, NearDupSettings, Signature};
+use super::near::{score, NearDupSettings, Signature, PERFECT_SCORE};
 use super::{db_err, parse_ts, StoreError};
 
 /// Key in `meta` of the index rules the stored keys were made with. Bump
@@ -212,6 +212,14 @@ pub(super) fn find_story(
         let s = score(sig, &other, gap, settings);
         if s >= settings.threshold && best.is_none_or(|(b, _)| s > b) {
             best = Some((s, story));
+            // Only a higher score replaces the best, and none is higher
+            // than a perfect one: the copies left cannot change the answer,
+            // so their signatures are not read. A syndicated story's
+            // copies usually match each other perfectly, and each is read
+            // from a random place in a table as large as the store.
+            if s >= PERFECT_SCORE {
+                break;
+            }
         }
     }
     Ok(best.map(|(_, story)| story))

@@ -371,7 +371,7 @@ fn agrees_with_the_first_version() {
         .filter(|(s, _)| s.part(Part::LeadNames).len() >= 2)
         .count();
     assert!(named > 300, "{named} signatures with names");
-    let mut alike = 0;
+    let (mut alike, mut perfect) = (0, 0);
     for i in 0..made.len() {
         let partners = [i ^ 1, rng.below(made.len()), rng.below(made.len())];
         for j in partners {
@@ -387,11 +387,19 @@ fn agrees_with_the_first_version() {
                     made[j].0
                 );
                 alike += usize::from(new >= settings.threshold);
+                // `find_story` stops at a perfect score: none may be higher.
+                assert!(new <= PERFECT_SCORE, "{new}");
             }
         }
+        // An item scored against itself is a perfect match whenever it can
+        // match at all, as a syndicated story's identical copies are.
+        let own = score(&made[i].0, &made[i].0, Duration::from_secs(H), &settings);
+        assert!(own == 0.0 || own == PERFECT_SCORE, "{own} {:?}", made[i].0);
+        perfect += usize::from(own == PERFECT_SCORE);
     }
     // The pairs exercise both outcomes.
     assert!(alike > 100, "{alike} alike pairs");
+    assert!(perfect > 1000, "{perfect} perfect self-matches");
 }
 
 /// Word classes agree with the first version's lists for every listed
