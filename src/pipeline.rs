@@ -493,28 +493,32 @@ impl Pipeline {
     }
 }
 
-/// The next finished poll of `set`; a poll that panicked (a bug: bad input
-/// is an error, not a panic) panics the cycle as it would have inline.
+/// The next finished poll of `set`.
 async fn next_done(set: &mut JoinSet<Done>) -> Option<Done> {
     loop {
-        match set.join_next().await? {
-            Ok(done) => return Some(done),
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            // Cancelled: this set cancels none but by being dropped.
-            Err(_) => continue,
+        if let Some(done) = finished(set.join_next().await?) {
+            return Some(done);
         }
     }
 }
 
-/// A finished poll of `set` if one is ready now, without waiting; panics
-/// as [`next_done`] does.
+/// A finished poll of `set` if one is ready now, without waiting.
 fn ready_done(set: &mut JoinSet<Done>) -> Option<Done> {
     loop {
-        match set.try_join_next()? {
-            Ok(done) => return Some(done),
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(_) => continue,
+        if let Some(done) = finished(set.try_join_next()?) {
+            return Some(done);
         }
+    }
+}
+
+/// A joined poll's result. A poll that panicked (a bug: bad input is an
+/// error, not a panic) panics the cycle as it would have inline; a
+/// cancelled one is none (the set cancels none but by being dropped).
+fn finished(joined: Result<Done, tokio::task::JoinError>) -> Option<Done> {
+    match joined {
+        Ok(done) => Some(done),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => None,
     }
 }
 
