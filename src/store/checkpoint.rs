@@ -11,16 +11,22 @@
 //! checkpointer thread (with a connection of its own) and the writer goes
 //! on. That `PASSIVE` checkpoint copies the log up to that commit without
 //! blocking the writer, but cannot start the log over: the writer has
-//! already begun its next transaction on top of it. So the first commit
-//! after the thread is done copies the little that came since itself, and
-//! the log starts over at the next one. The writer thus copies about one
-//! commit's pages in two and waits for no checkpoint's `fsync` of the whole
-//! log. A log past [`MAX_LOG_PAGES`] (the thread cannot keep up, or a
-//! reader holds old pages) is checkpointed by the writer with `RESTART`,
-//! waiting for the thread and the readers, as SQLite's own checkpoint would.
+//! already begun its next transaction on top of it. While commits keep
+//! coming in during its passes, the thread is woken again for what came
+//! since. Once it has copied all but the latest commit of a log of
+//! [`RESTART_LOGS`] times the starting size, that commit copies the one
+//! commit left itself, and the log starts over at the next one. The writer
+//! thus copies and syncs one commit's pages per 96 MiB or more of log and
+//! waits for no `fsync` of the rest. (Copying whatever the thread's first
+//! pass left, often several commits, cost the writer nearly a fifth of a
+//! cold poll of 10,000 sources.) A log past [`CATCH_UP_LOGS`] times the
+//! starting size is copied by the writer without waiting for the thread to
+//! catch up, and one past [`MAX_LOG_PAGES`] (a reader holds old pages) with
+//! `RESTART`, waiting for the thread and the readers, as SQLite's own
+//! checkpoint would.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -33,6 +39,15 @@ use rusqlite::Connection;
 /// pages commit after commit; a larger log copies each of them back once
 /// for many commits.
 pub(super) const CHECKPOINT_PAGES: i32 = 8192;
+
+/// Logs of the starting size (96 MiB) below which the writer leaves even
+/// the last commit to the thread: each time the log starts over, the
+/// writer syncs one commit's pages, so it should not start over often.
+const RESTART_LOGS: i32 = 3;
+
+/// Logs of the starting size (192 MiB) past which the writer copies what
+/// is left itself rather than wake the thread again.
+const CATCH_UP_LOGS: i32 = 6;
 
 /// Log pages past which the writer checkpoints itself: 256 MiB of disk.
 const MAX_LOG_PAGES: i32 = 8 * CHECKPOINT_PAGES;
@@ -48,6 +63,8 @@ struct Shared {
     worker: Mutex<Option<Worker>>,
     /// The thread was woken and has not finished its checkpoint.
     busy: AtomicBool,
+    /// Log pages the thread's last pass left copied (0 after a failure).
+    copied: AtomicI32,
 }
 
 struct Worker {
@@ -73,29 +90,40 @@ impl Checkpointer {
             path: path.to_path_buf(),
             worker: Mutex::new(None),
             busy: AtomicBool::new(false),
+            copied: AtomicI32::new(0),
         });
         let hook = Arc::clone(&shared);
+        let restart_pages = start_pages.saturating_mul(RESTART_LOGS);
+        let catch_up_pages = start_pages.saturating_mul(CATCH_UP_LOGS);
         // Whether the thread was woken for this log and the writer has not
-        // checkpointed since.
+        // checkpointed since; the log's pages at the commit before.
         let mut woken = false;
+        let mut before = 0;
         conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages: i32| {
+            let previous = std::mem::replace(&mut before, pages);
             let inline = if pages >= max_pages {
                 Some(CheckpointMode::RESTART)
-            } else if pages < start_pages {
+            } else if pages < start_pages || hook.busy.load(Ordering::Acquire) {
                 None
             } else if !woken {
                 woken = hook.wake();
                 None
-            } else if !hook.busy.load(Ordering::Acquire) {
-                // The thread copied the log up to an earlier commit; what
-                // is left is what came since, and with nothing else
-                // copying, the log starts over at the next commit.
+            } else if (hook.copied.load(Ordering::Acquire) >= previous && pages >= restart_pages)
+                || pages >= catch_up_pages
+            {
+                // The thread copied the log up to the commit before (or
+                // falls behind): what is left is this commit, and with
+                // nothing else copying, the log starts over at the next.
                 Some(CheckpointMode::PASSIVE)
             } else {
+                // Commits came in during the thread's pass, or the log is
+                // still short: one more pass, while the writer goes on.
+                woken = hook.wake();
                 None
             };
             if let Some(mode) = inline {
                 woken = false;
+                before = 0;
                 // An error from here would fail a commit that has already
                 // happened; the log is only left longer.
                 if let Err(e) = wal.checkpoint_v2(mode) {
@@ -171,10 +199,17 @@ fn run(shared: &Shared, woken: &Receiver<()>) {
         let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
             Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
         });
-        match done {
-            Ok((log, copied)) => tracing::trace!(log, copied, "checkpoint"),
-            Err(e) => tracing::warn!(database = %path.display(), "checkpoint failed: {e}"),
-        }
+        let copied = match done {
+            Ok((log, copied)) => {
+                tracing::trace!(log, copied, "checkpoint");
+                i32::try_from(copied).unwrap_or(0)
+            }
+            Err(e) => {
+                tracing::warn!(database = %path.display(), "checkpoint failed: {e}");
+                0
+            }
+        };
+        shared.copied.store(copied, Ordering::Release);
         shared.busy.store(false, Ordering::Release);
     }
 }
