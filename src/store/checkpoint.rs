@@ -111,9 +111,10 @@ impl Checkpointer {
             } else if (hook.copied.load(Ordering::Acquire) >= previous && pages >= restart_pages)
                 || pages >= catch_up_pages
             {
-                // The thread copied the log up to the commit before (or
-                // falls behind): what is left is this commit, and with
-                // nothing else copying, the log starts over at the next.
+                // The thread copied the log up to the commit before, so
+                // what is left is this commit (past the catch-up size, what
+                // the thread has not reached); with nothing else copying,
+                // the log starts over at the next commit.
                 Some(CheckpointMode::PASSIVE)
             } else {
                 // Commits came in during the thread's pass, or the log is
