@@ -270,6 +270,15 @@ mod tests {
         largest
     }
 
+    /// A store's connection at `path` with a checkpointer of these
+    /// thresholds, as `Store::open` makes them.
+    fn writer(path: &Path, start_pages: i32, max_pages: i32) -> (Connection, Checkpointer) {
+        let mut conn = super::super::schema::open(path).unwrap();
+        let checkpointer =
+            Checkpointer::install_with(&mut conn, path, start_pages, max_pages).unwrap();
+        (conn, checkpointer)
+    }
+
     /// Many commits: the log is copied back by the thread and starts over,
     /// so it stays near the threshold while the database file grows; on
     /// close everything is in the database file and the log is gone.
@@ -278,8 +287,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ckpt.db");
         {
-            let mut conn = super::super::schema::open(&path).unwrap();
-            let checkpointer = Checkpointer::install_with(&mut conn, &path, 16, 1_000_000).unwrap();
+            let (conn, checkpointer) = writer(&path, 16, 1_000_000);
             // A writer works between commits (a cycle's commits are
             // seconds apart); the pause gives the thread that time.
             let largest = commit_400(&conn, &path, Duration::from_millis(2));
@@ -306,8 +314,7 @@ mod tests {
     fn the_writer_copies_the_log_only_once_it_is_long() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ckpt.db");
-        let mut conn = super::super::schema::open(&path).unwrap();
-        let checkpointer = Checkpointer::install_with(&mut conn, &path, 16, 1_000_000).unwrap();
+        let (conn, checkpointer) = writer(&path, 16, 1_000_000);
         commit_400(&conn, &path, Duration::from_millis(2));
         let own = checkpointer.shared.by_writer.load(Ordering::Relaxed);
         assert!(own <= 26, "the writer checkpointed {own} times");
@@ -319,8 +326,7 @@ mod tests {
     fn past_the_limit_the_writer_checkpoints_itself() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ckpt.db");
-        let mut conn = super::super::schema::open(&path).unwrap();
-        let checkpointer = Checkpointer::install_with(&mut conn, &path, i32::MAX, 64).unwrap();
+        let (conn, checkpointer) = writer(&path, i32::MAX, 64);
         let largest = commit_400(&conn, &path, Duration::ZERO);
         assert!(largest <= 80 * 4200, "largest log: {largest} bytes");
         assert!(checkpointer.shared.worker.lock().unwrap().is_none());
